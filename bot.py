@@ -1,0 +1,163 @@
+"""Composition root: builds the Slack app from the core services and runs it. Wiring only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from sqlalchemy import text
+
+import handlers
+from servicebot.bootstrap import Services, build_services
+from servicebot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("servicebot")
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def slack_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    # Slack answers bursts with 429 + Retry-After; the SDK waits as told and tries again.
+    client.retry_handlers.extend(
+        [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)]
+    )
+    return client
+
+
+@dataclass
+class SlackApp:
+    app: App
+    context: handlers.SlackContext
+
+
+def build_slack_app(services: Services, *, workers: int = 16) -> SlackApp:
+    settings = services.settings
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
+    client = slack_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener"),
+    )
+    context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
+    handlers.register(app, context)
+    return SlackApp(app, context)
+
+
+def _bot_user_id(client: WebClient) -> str | None:
+    try:
+        return str(client.auth_test()["user_id"])
+    except Exception as exc:  # Slack unreachable at start: Bolt's own self-event filter still applies
+        log.warning("auth.test failed (%s); continuing without the bot's user id", exc)
+        return None
+
+
+def wsgi_app(slack: SlackApp, services: Services) -> WSGIApp:
+    bolt = SlackRequestHandler(slack.app)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method == "GET":
+            return _health(services, start_response)
+        if path != "/slack/events":
+            return _json(start_response, "404 Not Found", {"ok": False, "error": "not found"})
+        if method != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            return _json(start_response, "413 Content Too Large", {"ok": False, "error": "body too large"})
+        result: Iterable[bytes] = bolt(environ, start_response)
+        return result
+
+    return application
+
+
+def _health(services: Services, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    try:
+        with services.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return _json(start_response, "503 Service Unavailable", {"ok": False, "database": str(exc)[:200]})
+    return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+
+
+def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> int:
+    import waitress
+
+    if not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET: required to verify requests from Slack over HTTP")
+    services = build_services(settings)
+    slack = build_slack_app(services)
+    replayed = handlers.replay(slack.context)
+    if replayed:
+        log.info("replayed %d interrupted requests", replayed)
+    log.info("serving Slack events on http://%s:%d/slack/events (health: /healthz)", host, port)
+    waitress.serve(wsgi_app(slack, services), host=host, port=port, threads=8, ident="servicebot")
+    return 0
+
+
+def serve_socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    services = build_services(settings)
+    slack = build_slack_app(services)
+    handlers.replay(slack.context)
+    SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Slack if configured (Socket Mode, else HTTP), otherwise the console. Says which and why."""
+    if settings.slack_app_token and settings.slack_bot_token:
+        print("ServiceBot: Slack Socket Mode (SLACK_APP_TOKEN is set).", file=sys.stderr)
+        return serve_socket_mode(settings)
+    if settings.slack_signing_secret and settings.slack_bot_token:
+        print("ServiceBot: Slack over HTTP on port 3000 (SLACK_SIGNING_SECRET is set).", file=sys.stderr)
+        return serve_http(settings)
+    print(
+        "ServiceBot: console mode (no SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET set). "
+        f"Database: {settings.database_url}",
+        file=sys.stderr,
+    )
+    from servicebot.console import run_console
+    from servicebot.services.actors import Role
+
+    services = build_services(settings)
+    try:
+        return run_console(services, user="console-user", role=Role.AGENT)
+    finally:
+        services.close()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return run(load_settings())
+    except ConfigError as exc:
+        print(f"servicebot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""What every Slack handler needs: the core services, the Web API client, and Slack output helpers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from handlers.blocks import Block, rating_blocks, render_reply, ticket_card
+from servicebot.bootstrap import Services
+from servicebot.conversation import Reply
+from servicebot.domain.tickets import Ticket
+from servicebot.services.actors import Actor
+from servicebot.services.tickets import Outcome, TicketService
+
+CARD, TRIAGE, THREAD = "card", "triage", "thread"
+LOG = logging.getLogger("servicebot.slack")
+
+
+@dataclass
+class SlackContext:
+    services: Services
+    client: WebClient
+    bot_user_id: str | None = None
+    logger: logging.Logger = LOG
+
+    @property
+    def tickets(self) -> TicketService:
+        return self.services.tickets
+
+    def actor(self, user_id: str) -> Actor:
+        return self.services.actor(user_id)
+
+    # -- output -----------------------------------------------------------------------------------------
+    def post(
+        self, channel: str, text: str, blocks: list[Block] | None = None, thread_ts: str | None = None
+    ) -> str | None:
+        """Post a message; None (logged) when Slack refuses, so one failed post never loses the ticket."""
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            self.logger.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+            return None
+        return str(response["ts"])
+
+    def ephemeral(self, channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
+        if response_url:
+            self.respond(response_url, text)
+            return
+        if channel is None:
+            return
+        try:
+            self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            self.logger.warning("chat.postEphemeral failed: %s", exc.response.get("error"))
+
+    def respond(
+        self,
+        response_url: str,
+        text: str,
+        blocks: list[Block] | None = None,
+        *,
+        replace_original: bool = False,
+        ephemeral: bool = True,
+    ) -> None:
+        body: dict[str, Any] = {"text": text, "response_type": "ephemeral" if ephemeral else "in_channel"}
+        if blocks is not None:
+            body["blocks"] = blocks
+        if replace_original:
+            body["replace_original"] = True
+        try:
+            result = WebhookClient(response_url, timeout=10).send_dict(body)
+            if result.status_code >= 400:
+                self.logger.warning("response_url answered %s", result.status_code)
+        except OSError as exc:
+            self.logger.warning("response_url unreachable: %s", exc)
+
+    def render(self, reply: Reply) -> tuple[str, list[Block]]:
+        settings = self.services.settings
+        return render_reply(reply, self.services.catalogue, settings.desks, settings.tz)
+
+    def card(self, ticket: Ticket) -> tuple[str, list[Block]]:
+        settings = self.services.settings
+        return ticket_card(ticket, self.services.catalogue, settings.desk(ticket.desk), settings.tz)
+
+    # -- a ticket's messages -------------------------------------------------------------------------
+    def thread_of(self, ticket_id: int) -> tuple[str, str] | None:
+        for channel, ts, purpose in self.tickets.messages_of(ticket_id):
+            if purpose == THREAD:
+                return channel, ts
+        return None
+
+    def refresh_cards(self, ticket: Ticket) -> None:
+        text, blocks = self.card(ticket)
+        for channel, ts, purpose in self.tickets.messages_of(ticket.id):
+            if purpose in (CARD, TRIAGE):
+                try:
+                    self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                except SlackApiError as exc:
+                    self.logger.warning(
+                        "chat.update %s/%s failed: %s", channel, ts, exc.response.get("error")
+                    )
+
+    def announce(self, outcome: Outcome) -> None:
+        """After a change: redraw the cards, tell the thread, ask for the rating once."""
+        self.refresh_cards(outcome.ticket)
+        thread = self.thread_of(outcome.ticket.id)
+        if thread is None:
+            return
+        channel, ts = thread
+        self.post(channel, outcome.message, None, thread_ts=ts)
+        if outcome.ask_rating:
+            text, blocks = rating_blocks(outcome.ticket)
+            self.post(channel, text, blocks, thread_ts=ts)

@@ -1,0 +1,170 @@
+"""Events API: intake-channel messages and DMs, @mentions, replies in ticket threads, :ticket: reactions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
+
+from handlers.context import SlackContext
+from handlers.intake import post_intake
+from handlers.payloads import MessageEvent, ReactionEvent, describe
+from servicebot.conversation import IntakeReply, NewQuery, TicketReply, parse
+from servicebot.services.tickets import InvalidInput, Source, slack_source_key
+
+TICKET_REACTIONS = frozenset({"ticket", "admission_tickets"})
+# Subtypes that are still a person saying something; edits, joins, bot posts and deletions are not.
+_HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
+
+
+def process_event(ctx: SlackContext, body: dict[str, Any]) -> None:
+    event = body.get("event") or {}
+    kind = event.get("type")
+    try:
+        if kind == "message":
+            on_message(ctx, MessageEvent.model_validate(event))
+        elif kind == "app_mention":
+            on_mention(ctx, MessageEvent.model_validate(event))
+        elif kind == "reaction_added":
+            on_reaction(ctx, ReactionEvent.model_validate(event))
+    except ValidationError as exc:
+        # Nobody to answer: the payload is Slack's, not a person's. Record why and move on.
+        ctx.logger.warning("ignored malformed %s event: %s", kind, describe(exc))
+
+
+def _is_person(ctx: SlackContext, event: MessageEvent) -> bool:
+    return (
+        event.subtype in _HUMAN_SUBTYPES
+        and event.bot_id is None
+        and event.user is not None
+        and event.user != ctx.bot_user_id
+    )
+
+
+def on_message(ctx: SlackContext, event: MessageEvent) -> None:
+    if not _is_person(ctx, event):
+        return
+    assert event.user is not None
+    if event.in_thread and _comment_on_ticket(ctx, event, event.text):
+        return
+    is_dm = event.channel_type == "im"
+    settings = ctx.services.settings
+    desk = settings.desk_for_channel(event.channel)
+    is_intake = desk is not None and event.channel in desk.intake_channels
+    if not is_dm and (not is_intake or event.in_thread):
+        return
+    if ctx.bot_user_id and f"<@{ctx.bot_user_id}" in event.text and not is_dm:
+        return  # the app_mention event for this same message does the work
+    _converse(ctx, event, event.text, "dm" if is_dm else "message", desk.id if is_intake and desk else None)
+
+
+def on_mention(ctx: SlackContext, event: MessageEvent) -> None:
+    if not _is_person(ctx, event):
+        return
+    text = _LEADING_MENTION.sub("", event.text)
+    if event.in_thread and isinstance(parse(text), NewQuery) and _comment_on_ticket(ctx, event, text):
+        return
+    desk = ctx.services.settings.desk_for_channel(event.channel)
+    _converse(ctx, event, text, "mention", desk.id if desk else None)
+
+
+def _comment_on_ticket(ctx: SlackContext, event: MessageEvent, text: str) -> bool:
+    assert event.thread_ts is not None and event.user is not None
+    ticket_id = ctx.tickets.ticket_for_thread(event.channel, event.thread_ts)
+    if ticket_id is None:
+        return False
+    if text.strip():
+        ctx.tickets.comment(ticket_id, ctx.actor(event.user), text)
+    return True
+
+
+def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk: str | None) -> None:
+    assert event.user is not None
+    source = Source(
+        kind=kind, key=slack_source_key(event.channel, event.ts), channel=event.channel, ts=event.ts
+    )
+    reply = ctx.services.conversation.handle(text, ctx.actor(event.user), source, desk)
+    thread_ts = event.thread_ts or event.ts
+    if isinstance(reply, IntakeReply):
+        post_intake(ctx, reply, event.channel, thread_ts)
+        return
+    rendered_text, blocks = ctx.render(reply)
+    ctx.post(event.channel, rendered_text, blocks, thread_ts=thread_ts)
+    if isinstance(reply, TicketReply) and reply.outcome is not None:
+        ctx.announce(reply.outcome)
+
+
+def on_reaction(ctx: SlackContext, event: ReactionEvent) -> None:
+    if event.reaction not in TICKET_REACTIONS or event.item.type != "message":
+        return
+    if event.user == ctx.bot_user_id or not event.item.channel or not event.item.ts:
+        return
+    channel, ts = event.item.channel, event.item.ts
+    message = _fetch_message(ctx, channel, ts)
+    if message is None:
+        ctx.ephemeral(
+            channel,
+            event.user,
+            "I couldn't read that message, so I couldn't log it. Is the bot in this channel?",
+        )
+        return
+    requester = message.get("user") or event.item_user or event.user
+    if message.get("bot_id") or requester == ctx.bot_user_id:
+        ctx.ephemeral(channel, event.user, "That is a bot's message; react to the person's message instead.")
+        return
+    log_message(
+        ctx,
+        channel,
+        ts,
+        str(message.get("text", "")),
+        requester,
+        event.user,
+        "reaction",
+        message.get("thread_ts"),
+    )
+
+
+def log_message(
+    ctx: SlackContext,
+    channel: str,
+    ts: str,
+    text: str,
+    requester: str,
+    logged_by: str,
+    kind: str,
+    thread_ts: str | None = None,
+) -> None:
+    """Log someone's existing message as a ticket (reaction, shortcut): never read as a command."""
+    source = Source(kind=kind, key=slack_source_key(channel, ts), channel=channel, ts=ts, logged_by=logged_by)
+    desk = ctx.services.settings.desk_for_channel(channel)
+    try:
+        intake = ctx.tickets.log_query(text, ctx.actor(requester), source, desk.id if desk else None)
+    except InvalidInput as exc:
+        ctx.ephemeral(channel, logged_by, str(exc))
+        return
+    if not intake.created:
+        ctx.ephemeral(channel, logged_by, f"That message is already logged as {intake.ticket.ref}.")
+    post_intake(ctx, IntakeReply(intake), channel, thread_ts or ts)
+
+
+def _fetch_message(ctx: SlackContext, channel: str, ts: str) -> dict[str, Any] | None:
+    """The reacted-to message: conversations.history finds top-level ones, conversations.replies the rest."""
+    try:
+        found = ctx.client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        )
+        messages: list[dict[str, Any]] = [m for m in found.get("messages", []) if m.get("ts") == ts]
+        if not messages:
+            found = ctx.client.conversations_replies(channel=channel, ts=ts, limit=1)
+            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+    except SlackApiError as exc:
+        ctx.logger.warning("could not fetch %s/%s: %s", channel, ts, exc.response.get("error"))
+        return None
+    return dict(messages[0]) if messages else None
+
+
+def _matching(messages: list[dict[str, Any]], ts: str) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("ts") == ts]

@@ -1,0 +1,49 @@
+"""Builds the core services from settings. Slack-free, so the console and CLI use exactly what Slack uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from intents import load_catalogue
+from servicebot.catalogue import Catalogue
+from servicebot.config import Settings
+from servicebot.conversation import Conversation
+from servicebot.matcher import CatalogueMatcher
+from servicebot.services.actors import Actor, Role
+from servicebot.services.inbox import Inbox
+from servicebot.services.tickets import Clock, TicketService, utc_now
+from servicebot.storage import migrate
+from servicebot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    catalogue: Catalogue
+    tickets: TicketService
+    conversation: Conversation
+    inbox: Inbox
+
+    def actor(self, user_id: str) -> Actor:
+        return Actor(user_id, Role(self.settings.role_of(user_id)))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    upgrade_schema: bool = True,
+    catalogue_dir: Path | None = None,
+) -> Services:
+    db = Database(settings.database_url)
+    if upgrade_schema:
+        migrate.upgrade(db.engine)
+    catalogue = load_catalogue(catalogue_dir, settings.desks)
+    engine = CatalogueMatcher(catalogue, settings.desks)
+    tickets = TicketService(db, engine, catalogue, settings, clock)
+    return Services(settings, db, catalogue, tickets, Conversation(tickets), Inbox(db, clock))

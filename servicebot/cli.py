@@ -1,0 +1,207 @@
+"""The `servicebot` command. Argument errors name the argument; config errors name the key."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from servicebot.catalogue import CatalogueError
+from servicebot.config import ConfigError, Settings, load_settings
+from servicebot.domain.tickets import Status, TicketRuleError, parse_ref
+from servicebot.services.actors import Role
+from servicebot.services.tickets import TicketNotFound
+from servicebot.storage.repository import TicketFilter
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="servicebot", description="ServiceBot: triage, tickets and KPIs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="Slack (Socket Mode or HTTP) if configured, otherwise the console")
+
+    serve = commands.add_parser("serve", help="serve Slack's Events API over HTTP at /slack/events")
+    serve.add_argument("--http", action="store_true", help="HTTP mode (the only mode; kept for clarity)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=_port, default=3000)
+
+    console = commands.add_parser("console", help="talk to the bot in this terminal")
+    console.add_argument("--user", default="console-user", help="your user id (a Slack id such as U012AB3CD)")
+    console.add_argument("--role", choices=[r.value for r in Role], default=None, help="default: agent")
+    console.add_argument("--desk", default=None, help="desk to log tickets at (default: decided by triage)")
+
+    tickets = commands.add_parser("tickets", help="list or show tickets")
+    ticket_commands = tickets.add_subparsers(dest="tickets_command", required=True, metavar="ACTION")
+    listing = ticket_commands.add_parser("list", help="list tickets, newest first")
+    listing.add_argument("--status", action="append", choices=[s.value for s in Status], default=[])
+    listing.add_argument("--desk")
+    listing.add_argument("--queue")
+    listing.add_argument("--assignee")
+    listing.add_argument("--limit", type=_positive, default=50)
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    show = ticket_commands.add_parser("show", help="a ticket and its full history")
+    show.add_argument("ticket", help="ticket id, e.g. T-00042")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations (alembic upgrade head)")
+    db_commands.add_parser("current", help="show the schema revision")
+
+    demo = commands.add_parser("demo", help="demo data")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True, metavar="ACTION")
+    load = demo_commands.add_parser("load", help="write a seeded, realistic ticket history")
+    load.add_argument("--months", type=_positive, default=12)
+    load.add_argument("--seed", type=int, default=2016)
+    load.add_argument("--if-empty", action="store_true", help="do nothing if there are tickets already")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except (ConfigError, CatalogueError) as exc:
+        print(f"servicebot: {exc}", file=sys.stderr)
+        return 2
+    except (TicketNotFound, TicketRuleError) as exc:
+        print(f"servicebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from servicebot.bootstrap import build_services
+
+    if args.command in ("run", "serve"):
+        import bot
+
+        if args.command == "run":
+            return bot.run(settings)
+        return bot.serve_http(settings, host=args.host, port=args.port)
+    if args.command == "db":
+        from servicebot.storage import migrate
+        from servicebot.storage.db import Database
+
+        database = Database(settings.database_url)
+        try:
+            if args.db_command == "upgrade":
+                migrate.upgrade(database.engine)
+            current, head = migrate.current_revision(database.engine), migrate.head_revision()
+            print(f"schema revision: {current} (head {head})")
+        finally:
+            database.dispose()
+        return 0
+    services = build_services(settings)
+    try:
+        if args.command == "console":
+            from servicebot.console import run_console
+
+            role = Role(args.role) if args.role else Role.AGENT
+            return run_console(services, user=args.user, role=role, desk=args.desk)
+        if args.command == "tickets":
+            return _tickets(args, services)
+        if args.command == "demo":
+            from servicebot.demo import load_demo
+
+            report = load_demo(services, months=args.months, seed=args.seed, if_empty=args.if_empty)
+            print(report)
+            return 0
+    finally:
+        services.close()
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _tickets(args: argparse.Namespace, services: Any) -> int:
+    from servicebot.render_text import ticket_line
+
+    tz = services.settings.tz
+    if args.tickets_command == "list":
+        if args.desk and args.desk not in services.settings.desks:
+            raise ConfigError(
+                f"--desk: unknown desk {args.desk!r}; desks: {', '.join(services.settings.desks)}"
+            )
+        where = TicketFilter(
+            statuses=tuple(Status(s) for s in args.status),
+            desk=args.desk,
+            queue=args.queue,
+            assignee=args.assignee,
+            limit=args.limit,
+        )
+        found = services.tickets.search(where)
+        if args.format == "json":
+            print(json.dumps([_ticket_json(t) for t in found], indent=2))
+        else:
+            for ticket in found:
+                print(ticket_line(ticket, services.catalogue, tz))
+            if not found:
+                print("No tickets match.")
+        return 0
+    ticket_id = parse_ref(args.ticket)
+    ticket = services.tickets.get(ticket_id)
+    events = services.tickets.history(ticket_id)
+    if args.format == "json":
+        data = _ticket_json(ticket)
+        data["history"] = [
+            {
+                "seq": e.seq,
+                "kind": e.kind.value,
+                "actor": e.actor,
+                "at": e.at.isoformat(),
+                "from": e.from_value,
+                "to": e.to_value,
+                "data": e.data,
+            }
+            for e in events
+        ]
+        print(json.dumps(data, indent=2))
+        return 0
+    print(ticket_line(ticket, services.catalogue, tz))
+    print(f"  text: {ticket.text}")
+    for e in events:
+        change = f" {e.from_value or '-'} -> {e.to_value}" if e.to_value is not None else ""
+        print(f"  {e.seq:>3} {e.at.astimezone(tz):%Y-%m-%d %H:%M %Z} {e.kind.value:<18} {e.actor}{change}")
+    return 0
+
+
+def _ticket_json(ticket: Any) -> dict[str, Any]:
+    return {
+        "id": ticket.ref,
+        "desk": ticket.desk,
+        "status": ticket.status.value,
+        "intent": ticket.intent,
+        "queue": ticket.queue,
+        "priority": ticket.priority,
+        "confidence": ticket.confidence,
+        "assignee": ticket.assignee,
+        "requester": ticket.requester,
+        "text": ticket.text,
+        "created_at": ticket.created_at.isoformat(),
+        "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+        "rating": ticket.rating,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""The one place configuration is read: environment (secrets, URLs, role lists) plus one YAML file (desks).
+
+Invalid configuration fails at start with a ConfigError naming the key, never later mid-conversation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG_PATH = "servicebot.yaml"
+DEFAULT_DATABASE_URL = "sqlite:///servicebot.db"
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_QUEUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ConfigError(Exception):
+    """Configuration that cannot run; the message names the offending key."""
+
+
+def _split_ids(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+SlackIds = Annotated[list[str], BeforeValidator(_split_ids)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkingHours(_Strict):
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> WorkingHours:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+
+class Queue(_Strict):
+    id: str
+    title: str
+    line: Literal[1, 2] = 2
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _QUEUE_ID.match(value):
+            raise ValueError("queue ids are lower-case letters, digits and hyphens")
+        return value
+
+
+class Desk(_Strict):
+    id: str = ""
+    title: str
+    intake_channels: tuple[str, ...] = ()
+    triage_channel: str | None = None
+    default_queue: str
+    second_line_queue: str
+    confidence_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
+    queues: tuple[Queue, ...]
+
+    @model_validator(mode="after")
+    def _queues_known(self) -> Desk:
+        ids = [q.id for q in self.queues]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate queue id in queues: {sorted({i for i in ids if ids.count(i) > 1})}")
+        for key in ("default_queue", "second_line_queue"):
+            if getattr(self, key) not in ids:
+                raise ValueError(f"{key} {getattr(self, key)!r} is not one of this desk's queues")
+        return self
+
+    def queue(self, queue_id: str) -> Queue | None:
+        return next((q for q in self.queues if q.id == queue_id), None)
+
+
+class Roles(_Strict):
+    agents: SlackIds = []
+    managers: SlackIds = []
+
+
+class FileConfig(_Strict):
+    """The shape of servicebot.yaml."""
+
+    timezone: str = "Europe/London"
+    working_hours: WorkingHours = WorkingHours()
+    desks: dict[str, Desk]
+    roles: Roles = Roles()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("desks")
+    @classmethod
+    def _desks_named(cls, desks: dict[str, Desk]) -> dict[str, Desk]:
+        if not desks:
+            raise ValueError("at least one desk is required")
+        return {name: desk.model_copy(update={"id": name}) for name, desk in desks.items()}
+
+    @model_validator(mode="after")
+    def _intake_channels_unique(self) -> FileConfig:
+        seen: dict[str, str] = {}
+        for desk in self.desks.values():
+            for channel in desk.intake_channels:
+                if channel in seen:
+                    raise ValueError(
+                        f"channel {channel} is an intake channel of both {seen[channel]} and {desk.id}"
+                    )
+                seen[channel] = desk.id
+        return self
+
+
+class Settings(_Strict):
+    """Everything the bot needs to run, validated."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    config_path: str = DEFAULT_CONFIG_PATH
+    timezone: str
+    working_hours: WorkingHours
+    desks: dict[str, Desk]
+    agents: frozenset[str]
+    managers: frozenset[str]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def default_desk(self) -> Desk:
+        return self.desks["ict"] if "ict" in self.desks else next(iter(self.desks.values()))
+
+    def desk(self, desk_id: str) -> Desk:
+        try:
+            return self.desks[desk_id]
+        except KeyError:
+            raise ConfigError(
+                f"unknown desk {desk_id!r}; configured desks: {', '.join(self.desks)}"
+            ) from None
+
+    def desk_for_channel(self, channel: str) -> Desk | None:
+        for desk in self.desks.values():
+            if channel in desk.intake_channels or channel == desk.triage_channel:
+                return desk
+        return None
+
+    def role_of(self, user: str) -> Literal["manager", "agent", "requester"]:
+        if user in self.managers:
+            return "manager"
+        if user in self.agents:
+            return "agent"
+        return "requester"
+
+
+def _format_error(source: str, exc: ValidationError) -> str:
+    lines = [f"invalid configuration in {source}:"]
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _default_file_config() -> dict[str, Any]:
+    example = Path(__file__).resolve().parent.parent / "servicebot.example.yaml"
+    if example.exists():
+        loaded = yaml.safe_load(example.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            return loaded
+    return {
+        "desks": {
+            "ict": {
+                "title": "ICT Service Desk",
+                "default_queue": "ict-service-desk",
+                "second_line_queue": "ict-2nd-line",
+                "queues": [
+                    {"id": "ict-service-desk", "title": "Service Desk", "line": 1},
+                    {"id": "ict-2nd-line", "title": "2nd Line Support", "line": 2},
+                ],
+            }
+        }
+    }
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read SERVICEBOT_* / SLACK_* from `env` (default os.environ) and the YAML file it names."""
+    env = os.environ if env is None else env
+    explicit_path = env.get("SERVICEBOT_CONFIG")
+    path = Path(explicit_path or DEFAULT_CONFIG_PATH)
+    if path.exists():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        source = str(path)
+    elif explicit_path:
+        raise ConfigError(f"SERVICEBOT_CONFIG: file {explicit_path!r} does not exist")
+    else:
+        raw, source = _default_file_config(), "built-in defaults (servicebot.example.yaml)"
+    try:
+        file_config = FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(source, exc)) from None
+
+    def env_ids(name: str) -> set[str]:
+        return {part.strip() for part in env.get(name, "").split(",") if part.strip()}
+
+    values: dict[str, Any] = {
+        "database_url": env.get("SERVICEBOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        "slack_bot_token": env.get("SLACK_BOT_TOKEN") or None,
+        "slack_signing_secret": env.get("SLACK_SIGNING_SECRET") or None,
+        "slack_app_token": env.get("SLACK_APP_TOKEN") or None,
+        "slack_api_url": env.get("SLACK_API_URL") or SLACK_DEFAULT_API_URL,
+        "config_path": source,
+        "timezone": file_config.timezone,
+        "working_hours": file_config.working_hours,
+        "desks": file_config.desks,
+        "agents": frozenset(file_config.roles.agents) | env_ids("SERVICEBOT_AGENTS"),
+        "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
+    }
+    if not values["slack_api_url"].endswith("/"):
+        values["slack_api_url"] += "/"
+    if not re.match(r"^[a-z0-9+]+://", values["database_url"]):
+        raise ConfigError(f"SERVICEBOT_DATABASE_URL: not a database URL: {values['database_url']!r}")
+    if values["slack_bot_token"] and not values["slack_bot_token"].startswith("xox"):
+        raise ConfigError("SLACK_BOT_TOKEN: a bot token starts with 'xoxb-'")
+    if values["slack_app_token"] and not values["slack_app_token"].startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with 'xapp-'")
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(_format_error("environment", exc)) from None

@@ -1,0 +1,74 @@
+"""Plain-text rendering of replies, for the console and the CLI."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from servicebot.catalogue import Catalogue
+from servicebot.conversation import IntakeReply, Reply, StatusReply, TextReply, TicketListReply, TicketReply
+from servicebot.domain.tickets import Ticket
+
+
+def _plain(text: str) -> str:
+    return text.replace("*", "").replace("`", "")
+
+
+def ticket_line(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
+    intent = catalogue.get(ticket.intent) if ticket.intent else None
+    parts = [
+        ticket.ref,
+        ticket.status.value,
+        intent.title if intent else "(not routed)",
+        f"queue {ticket.queue}",
+        ticket.priority,
+        f"assignee {ticket.assignee or '-'}",
+        f"logged {ticket.created_at.astimezone(tz):%d %b %H:%M}",
+    ]
+    return " · ".join(parts)
+
+
+def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
+    if isinstance(reply, TextReply):
+        return ("" if reply.ok else "Sorry: ") + _plain(reply.text)
+    if isinstance(reply, IntakeReply):
+        return _intake(reply, catalogue, tz)
+    if isinstance(reply, TicketReply):
+        lines = [_plain(reply.message)] if reply.message else []
+        lines.append(ticket_line(reply.ticket, catalogue, tz))
+        lines.extend(f"  {line}" for line in reply.history)
+        if reply.outcome and reply.outcome.ask_rating:
+            lines.append(
+                f"How did we do? Reply `rate {reply.ticket.ref} up` or `rate {reply.ticket.ref} down`."
+            )
+        return "\n".join(_plain(line) for line in lines)
+    if isinstance(reply, TicketListReply):
+        if not reply.tickets:
+            return f"{reply.title}: none."
+        return "\n".join([f"{reply.title}:"] + [f"  {ticket_line(t, catalogue, tz)}" for t in reply.tickets])
+    if isinstance(reply, StatusReply):
+        if not reply.rows:
+            return "No tickets yet."
+        width = max(len(q) for q, _, _ in reply.rows)
+        lines = [f"Tickets by queue and status{f' ({reply.desk})' if reply.desk else ''}:"]
+        lines += [f"  {q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows)]
+        return "\n".join(lines)
+    raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _intake(reply: IntakeReply, catalogue: Catalogue, tz: ZoneInfo) -> str:
+    intake, ticket = reply.intake, reply.intake.ticket
+    if not intake.created:
+        return f"This message is already logged as {ticket.ref}.\n{ticket_line(ticket, catalogue, tz)}"
+    lines = [f"Logged {ticket.ref}. {ticket_line(ticket, catalogue, tz)}"]
+    if intake.truncated:
+        lines.append("(Your message was long, so the ticket keeps its first 4,000 characters.)")
+    if intake.needs_pick:
+        lines.append("I'm not sure what this is about. Is it one of these?")
+        for candidate in intake.triage.suggestions:
+            lines.append(f"  - {candidate.title}: reply `pick {ticket.ref} {candidate.intent}`")
+        lines.append(f"  - Something else: reply `pick {ticket.ref} none`")
+    elif intake.self_help is not None:
+        help_ = intake.self_help
+        lines.append(f"Try this first: {help_.title}. {help_.text}" + (f" {help_.url}" if help_.url else ""))
+        lines.append(f"Did that fix it? Reply `fixed {ticket.ref}` or `notfixed {ticket.ref}`.")
+    return "\n".join(_plain(line) if i else line for i, line in enumerate(lines))

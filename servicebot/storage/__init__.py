@@ -1,0 +1,1 @@
+"""Storage: the engine/session factory, tables, migrations and small repository functions."""

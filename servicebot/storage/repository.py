@@ -1,0 +1,281 @@
+"""Small repository functions over a Session. Every query here runs on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, CursorResult, Row, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from servicebot.domain.tickets import EventKind, Status, Ticket, TicketEvent
+from servicebot.storage.tables import (
+    inbound_requests,
+    ticket_events,
+    ticket_messages,
+    ticket_sources,
+    tickets,
+)
+
+
+class ConcurrentUpdate(Exception):
+    """Another writer appended to this ticket first; reload and retry the command."""
+
+
+# -- tickets ------------------------------------------------------------------------------------------
+def new_ticket_id(
+    session: Session, *, desk: str, requester: str, text: str, source: str, at: datetime
+) -> int:
+    """Reserve an id by inserting the projection row; the caller then opens the ticket and saves it."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        insert(tickets).values(
+            desk=desk,
+            requester=requester,
+            text=text,
+            source=source,
+            status=Status.NEW.value,
+            priority="P3",
+            version=0,
+            created_at=at,
+            updated_at=at,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def history(session: Session, ticket_id: int) -> list[TicketEvent]:
+    rows = session.execute(
+        select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
+    ).all()
+    return [_event(row) for row in rows]
+
+
+def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
+    events = history(session, ticket_id)
+    return Ticket.replay(events) if events else None
+
+
+def save_ticket(session: Session, ticket: Ticket) -> None:
+    """Append the ticket's pending events and refresh its projection, atomically with the caller's work."""
+    if not ticket.pending:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(ticket_events),
+                [
+                    {
+                        "ticket_id": e.ticket_id,
+                        "seq": e.seq,
+                        "kind": e.kind.value,
+                        "actor": e.actor,
+                        "at": e.at,
+                        "from_value": e.from_value,
+                        "to_value": e.to_value,
+                        "data": e.data,
+                    }
+                    for e in ticket.pending
+                ],
+            )
+    except IntegrityError as exc:
+        raise ConcurrentUpdate(f"{ticket.ref} changed while this update was being made") from exc
+    session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**_projection(ticket)))
+    ticket.pending.clear()
+
+
+def _projection(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "status": ticket.status.value,
+        "intent": ticket.intent,
+        "queue": ticket.queue,
+        "priority": ticket.priority,
+        "confidence": ticket.confidence,
+        "assignee": ticket.assignee,
+        "resolver": ticket.resolver,
+        "rating": ticket.rating,
+        "version": ticket.version,
+        "updated_at": ticket.updated_at,
+        "resolved_at": ticket.resolved_at,
+    }
+
+
+def _event(row: Row[Any]) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=row.ticket_id,
+        seq=row.seq,
+        kind=EventKind(row.kind),
+        actor=row.actor,
+        at=row.at,
+        from_value=row.from_value,
+        to_value=row.to_value,
+        data=dict(row.data or {}),
+    )
+
+
+def _summary(row: Row[Any]) -> Ticket:
+    """A read model for lists and cards: the projection row, without its history."""
+    return Ticket(
+        id=row.id,
+        desk=row.desk,
+        requester=row.requester,
+        text=row.text,
+        source=row.source,
+        created_at=row.created_at,
+        status=Status(row.status),
+        intent=row.intent,
+        queue=row.queue,
+        priority=row.priority,
+        confidence=row.confidence,
+        assignee=row.assignee,
+        resolved_at=row.resolved_at,
+        resolver=row.resolver,
+        rating=row.rating,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    statuses: tuple[Status, ...] = ()
+    desk: str | None = None
+    queue: str | None = None
+    assignee: str | None = None
+    requester: str | None = None
+    limit: int = 50
+
+
+def list_tickets(session: Session, where: TicketFilter) -> list[Ticket]:
+    query = select(tickets).order_by(tickets.c.id.desc()).limit(where.limit)
+    conditions: list[ColumnElement[bool]] = []
+    if where.statuses:
+        conditions.append(tickets.c.status.in_([s.value for s in where.statuses]))
+    for column, value in (
+        (tickets.c.desk, where.desk),
+        (tickets.c.queue, where.queue),
+        (tickets.c.assignee, where.assignee),
+        (tickets.c.requester, where.requester),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if conditions:
+        query = query.where(and_(*conditions))
+    return [_summary(row) for row in session.execute(query).all()]
+
+
+def count_by_queue_and_status(session: Session, desk: str | None = None) -> list[tuple[str, str, int]]:
+    query = select(tickets.c.queue, tickets.c.status, func.count()).group_by(
+        tickets.c.queue, tickets.c.status
+    )
+    if desk is not None:
+        query = query.where(tickets.c.desk == desk)
+    return [(q or "-", s, int(n)) for q, s, n in session.execute(query).all()]
+
+
+def count_tickets(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(tickets)).scalar_one())
+
+
+# -- where tickets came from and where they are shown ------------------------------------------------
+def ticket_for_source(session: Session, source_key: str) -> int | None:
+    found = session.execute(
+        select(ticket_sources.c.ticket_id).where(ticket_sources.c.source_key == source_key)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def link_source(session: Session, source_key: str, ticket_id: int) -> bool:
+    """False when the source already has a ticket (a concurrent duplicate lost the race)."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(ticket_sources).values(source_key=source_key, ticket_id=ticket_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def add_ticket_message(session: Session, ticket_id: int, channel: str, ts: str, purpose: str) -> None:
+    existing = session.execute(
+        select(ticket_messages.c.ticket_id).where(
+            ticket_messages.c.channel == channel, ticket_messages.c.ts == ts
+        )
+    ).first()
+    if existing is None:
+        session.execute(
+            insert(ticket_messages).values(channel=channel, ts=ts, ticket_id=ticket_id, purpose=purpose)
+        )
+
+
+def ticket_messages_of(session: Session, ticket_id: int) -> list[tuple[str, str, str]]:
+    rows = session.execute(
+        select(ticket_messages.c.channel, ticket_messages.c.ts, ticket_messages.c.purpose)
+        .where(ticket_messages.c.ticket_id == ticket_id)
+        .order_by(ticket_messages.c.purpose, ticket_messages.c.ts)
+    ).all()
+    return [(r.channel, r.ts, r.purpose) for r in rows]
+
+
+def ticket_for_message(session: Session, channel: str, ts: str) -> int | None:
+    found = session.execute(
+        select(ticket_messages.c.ticket_id).where(
+            ticket_messages.c.channel == channel, ticket_messages.c.ts == ts
+        )
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+# -- inbox -----------------------------------------------------------------------------------------------
+def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
+    """Record a request; False if this key was seen before (a retry or a duplicate delivery)."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(inbound_requests).values(
+                    key=key, kind=kind, payload=payload, received_at=at, attempts=0
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def mark_inbound(session: Session, key: str, at: datetime, error: str | None = None) -> None:
+    values: dict[str, Any] = {"attempts": inbound_requests.c.attempts + 1, "last_error": error}
+    if error is None:
+        values["processed_at"] = at
+    session.execute(update(inbound_requests).where(inbound_requests.c.key == key).values(**values))
+
+
+def claim_inbound(session: Session, key: str) -> bool:
+    """Whether `key` is still unprocessed; locks the row on PostgreSQL so two workers do not both run it."""
+    query = select(inbound_requests.c.key).where(
+        inbound_requests.c.key == key, inbound_requests.c.processed_at.is_(None)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.execute(query).first() is not None
+
+
+def pending_inbound(
+    session: Session, received_before: datetime, max_attempts: int = 5, limit: int = 100
+) -> Sequence[Row[Any]]:
+    return session.execute(
+        select(inbound_requests)
+        .where(
+            inbound_requests.c.processed_at.is_(None),
+            inbound_requests.c.received_at < received_before,
+            inbound_requests.c.attempts < max_attempts,
+        )
+        .order_by(inbound_requests.c.received_at)
+        .limit(limit)
+    ).all()
+
+
+def bulk_insert_events(session: Session, events: Iterable[dict[str, Any]]) -> None:
+    """For loaders (demo data, imports) that build valid histories through the domain first."""
+    session.execute(insert(ticket_events), list(events))
