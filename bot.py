@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 import handlers
@@ -66,6 +69,7 @@ def _bot_user_id(client: WebClient) -> str | None:
 
 def wsgi_app(slack: SlackApp, services: Services) -> WSGIApp:
     bolt = SlackRequestHandler(slack.app)
+    verifier = SignatureVerifier(services.settings.slack_signing_secret or "")
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -81,10 +85,32 @@ def wsgi_app(slack: SlackApp, services: Services) -> WSGIApp:
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return _json(start_response, "413 Content Too Large", {"ok": False, "error": "body too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if not verifier.is_valid_request(body, headers):
+            return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid signature"})
+        problem = _malformed(body, environ.get("CONTENT_TYPE", ""))
+        if problem:
+            return _json(start_response, "400 Bad Request", {"ok": False, "error": problem})
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
         result: Iterable[bytes] = bolt(environ, start_response)
         return result
 
     return application
+
+
+def _malformed(body: bytes, content_type: str) -> str | None:
+    """Bolt raises (a 500) on a body it cannot parse; say what is wrong with a 400 instead."""
+    try:
+        if content_type.startswith("application/json"):
+            parsed = json.loads(body)
+            return None if isinstance(parsed, dict) else "the JSON body must be an object"
+        form = urllib.parse.parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
+        if "payload" in form:
+            json.loads(form["payload"][0])
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"malformed request body: {exc}"
+    return None
 
 
 def _health(services: Services, start_response: Callable[..., Any]) -> Iterable[bytes]:

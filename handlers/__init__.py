@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -51,8 +52,8 @@ def register(app: App, ctx: SlackContext) -> None:
     app.shortcut(LOG_AS_TICKET)(on_shortcut)
 
 
-def replay(ctx: SlackContext) -> int:
-    return replay_pending(ctx, PROCESSORS)
+def replay(ctx: SlackContext, older_than: timedelta = timedelta(seconds=30)) -> int:
+    return replay_pending(ctx, PROCESSORS, older_than)
 
 
 __all__ = ["PROCESSORS", "SlackContext", "register", "replay"]

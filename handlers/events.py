@@ -156,10 +156,10 @@ def _fetch_message(ctx: SlackContext, channel: str, ts: str) -> dict[str, Any] |
         found = ctx.client.conversations_history(
             channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
         )
-        messages: list[dict[str, Any]] = [m for m in found.get("messages", []) if m.get("ts") == ts]
+        messages = _matching(found.get("messages", []), ts)
         if not messages:
             found = ctx.client.conversations_replies(channel=channel, ts=ts, limit=1)
-            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            messages = _matching(found.get("messages", []), ts)
     except SlackApiError as exc:
         ctx.logger.warning("could not fetch %s/%s: %s", channel, ts, exc.response.get("error"))
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -59,10 +60,14 @@ def run_recorded(ctx: SlackContext, key: str | None, process: Processor, body: d
         ctx.services.inbox.done(key)
 
 
-def replay_pending(ctx: SlackContext, processors: dict[str, Processor]) -> int:
-    """Requests accepted but never finished (a crash, Slack down): run them again. Handlers are idempotent."""
+def replay_pending(
+    ctx: SlackContext, processors: dict[str, Processor], older_than: timedelta = timedelta(seconds=30)
+) -> int:
+    """Requests accepted but never finished (a crash, Slack down): run them again. Handlers are idempotent.
+
+    `older_than` keeps a replay from racing a request that another worker is still processing."""
     replayed = 0
-    for request in ctx.services.inbox.pending():
+    for request in ctx.services.inbox.pending(older_than):
         process = processors.get(request.kind)
         if process is None:
             continue

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from servicebot.catalogue import Catalogue, SelfHelp
+from servicebot.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.config import Settings
 from servicebot.domain.tickets import (
     Status,
@@ -21,7 +21,7 @@ from servicebot.matcher import TriageEngine
 from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
 from servicebot.storage import repository as repo
 from servicebot.storage.db import Database
-from servicebot.text import clean_for_ticket, has_words
+from servicebot.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
 
 Clock = Callable[[], datetime]
 _RETRIES = 3
@@ -29,6 +29,10 @@ _RETRIES = 3
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class _SourceTaken(Exception):
+    pass
 
 
 class InvalidInput(Exception):
@@ -92,18 +96,48 @@ class TicketService:
         if desk is not None and desk not in self.settings.desks:
             raise InvalidInput(f"Unknown desk {desk!r}; choose one of: {', '.join(self.settings.desks)}.")
         cleaned = clean_for_ticket(text)
+        truncated = len(text.strip()) > MAX_TICKET_TEXT
         triage = self.engine.classify(cleaned, desk)
         desk_config = self.settings.desk(desk or triage.desk)
         needs_pick = triage.out_of_scope or triage.confidence < desk_config.confidence_threshold
         intent = None if needs_pick or triage.intent is None else self.catalogue.get(triage.intent)
         now = self.clock()
+        try:
+            return self._open_ticket(
+                cleaned, requester, source, desk_config.id, triage, intent, needs_pick, now, truncated
+            )
+        except _SourceTaken:
+            # Another delivery of the same message won the race; its ticket is the answer.
+            with self.db.transaction() as session:
+                found = repo.ticket_for_source(session, source.key or "")
+                ticket = repo.load_ticket(session, found) if found is not None else None
+            if ticket is None:
+                raise RuntimeError(f"source {source.key} lost its ticket") from None
+            return Intake(ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None)
+
+    def _open_ticket(
+        self,
+        cleaned: str,
+        requester: Actor,
+        source: Source,
+        desk: str,
+        triage: Triage,
+        intent: Intent | None,
+        needs_pick: bool,
+        now: datetime,
+        truncated: bool,
+    ) -> Intake:
         with self.db.transaction() as session:
             if source.key is not None:
                 existing = repo.ticket_for_source(session, source.key)
                 if existing is not None:
-                    return self._existing_intake(existing, triage)
+                    ticket = repo.load_ticket(session, existing)
+                    assert ticket is not None
+                    return Intake(
+                        ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None
+                    )
             ticket_id = repo.new_ticket_id(
-                session, desk=desk_config.id, requester=requester.id, text=cleaned, source=source.kind, at=now
+                session, desk=desk, requester=requester.id, text=cleaned, source=source.kind, at=now
             )
             origin = {
                 "channel": source.channel,
@@ -112,11 +146,11 @@ class TicketService:
             }
             ticket = Ticket.open(
                 ticket_id,
-                desk=desk_config.id,
+                desk=desk,
                 requester=requester.id,
                 text=cleaned,
                 source=source.kind,
-                queue=desk_config.default_queue,
+                queue=self.settings.desk(desk).default_queue,
                 at=now,
                 origin={k: v for k, v in origin.items() if v is not None},
             )
@@ -130,28 +164,15 @@ class TicketService:
                     ticket.offer_self_help(intent.self_help.title, now)
             repo.save_ticket(session, ticket)
             if source.key is not None and not repo.link_source(session, source.key, ticket_id):
-                session.rollback()
-                raced = self._source_ticket(source.key)
-                return self._existing_intake(raced, triage)
+                raise _SourceTaken  # rolls the whole ticket back
         return Intake(
             ticket=ticket.snapshot(),
             triage=triage,
             created=True,
             needs_pick=needs_pick,
             self_help=intent.self_help if intent else None,
-            truncated=len(cleaned) < len(text.strip()),
+            truncated=truncated,
         )
-
-    def _source_ticket(self, key: str) -> int:
-        with self.db.transaction() as session:
-            found = repo.ticket_for_source(session, key)
-        if found is None:
-            raise RuntimeError(f"source {key} lost its ticket link")
-        return found
-
-    def _existing_intake(self, ticket_id: int, triage: Triage) -> Intake:
-        ticket = self.get(ticket_id)
-        return Intake(ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None)
 
     # -- commands ---------------------------------------------------------------------------------------
     def pick_intent(self, ticket_id: int, intent_id: str | None, actor: Actor) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,6 +48,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class NestedTransaction(RuntimeError):
+    """A transaction opened inside another on the same thread: with SQLite's single writer lock that
+    waits on itself until busy_timeout, so it is refused at once instead."""
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work every service uses."""
 
@@ -54,12 +60,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on any exception: no partial writes."""
-        with self._sessions.begin() as session:
-            yield session
+        if getattr(self._local, "open", False):
+            raise NestedTransaction("a transaction is already open on this thread; pass its session down")
+        self._local.open = True
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        finally:
+            self._local.open = False
 
     def dispose(self) -> None:
         self.engine.dispose()

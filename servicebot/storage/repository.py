@@ -279,3 +279,30 @@ def pending_inbound(
 def bulk_insert_events(session: Session, events: Iterable[dict[str, Any]]) -> None:
     """For loaders (demo data, imports) that build valid histories through the domain first."""
     session.execute(insert(ticket_events), list(events))
+
+
+def max_ticket_id(session: Session) -> int:
+    """The highest ticket id so far (0 when there are none): loaders allocate ids after it."""
+    return int(session.execute(select(func.max(tickets.c.id))).scalar_one() or 0)
+
+
+def bulk_insert_tickets(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Projection rows with ids already allocated; insert them before their events (which refer to them)."""
+    session.execute(insert(tickets), list(rows))
+
+
+def sync_ticket_id_sequence(session: Session) -> None:
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequence past them.
+
+    SQLite takes max(id)+1 for the next row by itself; PostgreSQL's sequence does not see explicit ids,
+    so the next ticket logged through the bot would collide with a loaded one.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(
+                func.setval(
+                    func.pg_get_serial_sequence("tickets", "id"),
+                    select(func.max(tickets.c.id)).scalar_subquery(),
+                )
+            )
+        )

@@ -257,9 +257,7 @@ class FakeSlack:
         with self._lock:
             return [c for c in self._calls if c.method == method]
 
-    def add_message(
-        self, channel: str, ts: str, text: str, user: str, thread_ts: str | None = None
-    ) -> None:
+    def add_message(self, channel: str, ts: str, text: str, user: str, thread_ts: str | None = None) -> None:
         """A message a person posted, so history and replies can find it (the app only gets events)."""
         message: dict[str, Any] = {"type": "message", "text": text, "user": user, "ts": ts}
         if thread_ts:
