@@ -22,22 +22,30 @@ def load_catalogue(directory: Path | None = None, desks: Mapping[str, Desk] | No
         raise CatalogueError(f"{directory}: no intent files (*.yaml)")
     problems: list[str] = []
     intents: list[Intent] = []
+    defined_in: dict[str, str] = {}
     for path in files:
-        intents.extend(_load_file(path, problems))
-    seen: dict[str, str] = {}
-    for intent in intents:
-        if intent.id in seen:
-            problems.append(f"intent {intent.id}: defined in both {seen[intent.id]} and another file")
-        seen.setdefault(intent.id, intent.desk)
+        for intent in _load_file(path, problems):
+            if intent.id in defined_in:
+                problems.append(
+                    f"{path.name}: intent {intent.id}: id: already defined in {defined_in[intent.id]}"
+                )
+                continue
+            defined_in[intent.id] = path.name
+            intents.append(intent)
+            if desks is not None:
+                problems.extend(f"{path.name}: {problem}" for problem in _queue_problems(intent, desks))
     if problems:
         raise CatalogueError("invalid intent catalogue:\n  " + "\n  ".join(problems))
-    unique = {i.id: i for i in intents}
-    catalogue = Catalogue(unique.values())
-    if desks is not None:
-        queue_problems = catalogue.check_queues(desks)
-        if queue_problems:
-            raise CatalogueError("invalid intent catalogue:\n  " + "\n  ".join(queue_problems))
-    return catalogue
+    return Catalogue(intents)
+
+
+def _queue_problems(intent: Intent, desks: Mapping[str, Desk]) -> list[str]:
+    desk = desks.get(intent.desk)
+    if desk is None:
+        return [f"intent {intent.id}: desk: {intent.desk!r} is not configured (desks: {', '.join(desks)})"]
+    if desk.queue(intent.queue) is None:
+        return [f"intent {intent.id}: queue: {intent.queue!r} is not a queue of desk {desk.id}"]
+    return []
 
 
 def _load_file(path: Path, problems: list[str]) -> list[Intent]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
-
-from servicebot.config import Desk
 
 OUT_OF_SCOPE = "out_of_scope"
 PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -80,15 +78,3 @@ class Catalogue:
 
     def for_desk(self, desk: str | None) -> list[Intent]:
         return [i for i in self.intents.values() if desk is None or i.desk == desk]
-
-    def check_queues(self, desks: Mapping[str, Desk]) -> list[str]:
-        problems = []
-        for intent in self.intents.values():
-            desk = desks.get(intent.desk)
-            if desk is None:
-                problems.append(f"intent {intent.id}: desk {intent.desk!r} is not configured")
-            elif desk.queue(intent.queue) is None:
-                problems.append(
-                    f"intent {intent.id}: queue {intent.queue!r} is not a queue of desk {intent.desk}"
-                )
-        return problems

@@ -55,6 +55,14 @@ class WorkingHours(_Strict):
     end: time = time(18, 0)
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 8:00 as the number 480 (base 60), which would pass as 00:08.
+        if not isinstance(value, str | time):
+            raise ValueError(f'write times in quotes as "HH:MM", e.g. "08:00" (got {value!r})')
+        return value
+
     @model_validator(mode="after")
     def _end_after_start(self) -> WorkingHours:
         if self.end <= self.start:

@@ -1,0 +1,125 @@
+"""The console front end and the CLI, driven as a user would: the installed command, stdin in, stdout out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIG
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SERVICEBOT_"))}
+    env["SERVICEBOT_CONFIG"] = str(EXAMPLE_CONFIG)
+    env["SERVICEBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    env.update(extra)
+    return env
+
+
+def servicebot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "servicebot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path, **env),
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+def test_console_logs_triages_and_resolves_a_ticket(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "my mailbox is full and I can't send anything",
+            "notfixed T-00001",
+            "assign T-00001",
+            "resolve T-00001 archived old mail with the user",
+            "show T-00001",
+            "mine",
+        ]
+    )
+    result = servicebot(tmp_path, "console", "--user", "U0AGENT01", stdin=script + "\n")
+    assert result.returncode == 0, result.stderr
+    replies = result.stdout.strip().split("\n\n")
+    assert len(replies) == 6
+    assert replies[0].startswith("Logged T-00001") and "Mailbox" in replies[0]
+    assert "fixed T-00001" in replies[0], "self-help is offered first"
+    assert "stays open" in replies[1]
+    assert "assigned to" in replies[2]
+    assert "resolved" in replies[3] and "rate T-00001 up" in replies[3]
+    history = replies[4]
+    for kind in ("created", "triaged", "self_help_offered", "self_help_declined", "assigned", "resolved"):
+        assert kind in history
+    assert "none" in replies[5]  # resolved tickets are no longer open work
+
+
+def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
+    script = "my laptop will not turn on\nresolve T-00001\nrate T-00001 up\n"
+    result = servicebot(tmp_path, "console", "--user", "U0STAFF1", "--role", "requester", stdin=script)
+    replies = result.stdout.strip().split("\n\n")
+    assert replies[0].startswith("Logged T-00001")
+    assert replies[1].startswith("Sorry: Only service desk agents")
+    assert replies[2].startswith("Sorry: T-00001 is not resolved")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("", "line was empty"),
+        (":smile: :tada:", "few words"),
+        ("resolve T-00099", "no ticket T-00099"),
+        ("resolve T-banana", "'T-banana' is not a ticket id"),
+        ("status nowhere", "Unknown desk 'nowhere'"),
+        ("intent T-00001", "Say which intent"),
+        ("x" * 50_000, "Logged T-0000"),
+    ],
+    ids=["empty", "emoji", "unknown-ticket", "bad-ref", "bad-desk", "missing-arg", "huge"],
+)
+def test_console_answers_bad_input_clearly(tmp_path: Path, line: str, expected: str) -> None:
+    result = servicebot(tmp_path, "console", stdin=f"printer jammed\n{line}\n")
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_tickets_list_and_show_as_json(tmp_path: Path) -> None:
+    servicebot(tmp_path, "console", stdin="vpn keeps dropping\nthe wifi in county hall is down\n")
+    listed = servicebot(tmp_path, "tickets", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    tickets = json.loads(listed.stdout)
+    assert [t["id"] for t in tickets] == ["T-00002", "T-00001"]
+    shown = servicebot(tmp_path, "tickets", "show", "t-1", "--format", "json")
+    data = json.loads(shown.stdout)
+    assert data["id"] == "T-00001" and data["history"][0]["kind"] == "created"
+    assert data["created_at"].endswith("+00:00"), "stored and exported in UTC"
+
+
+def test_cli_names_what_was_wrong(tmp_path: Path) -> None:
+    missing = servicebot(tmp_path, "tickets", "show", "T-00077")
+    assert missing.returncode == 1 and "no ticket T-00077" in missing.stderr
+    bad_status = servicebot(tmp_path, "tickets", "list", "--status", "lost")
+    assert bad_status.returncode == 2 and "--status" in bad_status.stderr
+    bad_limit = servicebot(tmp_path, "tickets", "list", "--limit", "0")
+    assert bad_limit.returncode == 2 and "--limit" in bad_limit.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("desks: {ict: {title: x, default_queue: a, second_line_queue: a, queues: []}}\n")
+    bad_config = servicebot(tmp_path, "tickets", "list", SERVICEBOT_CONFIG=str(broken))
+    assert bad_config.returncode == 2 and "desks.ict" in bad_config.stderr
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    result = servicebot(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "schema revision: 0001 (head 0001)" in result.stdout
+
+
+def test_run_without_slack_tokens_says_it_is_using_the_console(tmp_path: Path) -> None:
+    result = servicebot(tmp_path, "run", stdin="printer out of toner\n")
+    assert result.returncode == 0, result.stderr
+    assert "console mode" in result.stderr
+    assert "Logged T-00001" in result.stdout

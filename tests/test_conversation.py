@@ -1,0 +1,177 @@
+"""parse() of what people type, and Conversation.handle against the real services."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicebot.bootstrap import Services
+from servicebot.conversation import (
+    HELP,
+    TICKET_VERBS,
+    Command,
+    IntakeReply,
+    NewQuery,
+    SimpleCommand,
+    StatusReply,
+    TextReply,
+    TicketCommand,
+    TicketListReply,
+    TicketReply,
+    parse,
+)
+from servicebot.domain.tickets import Status, TicketRuleError
+from servicebot.services.actors import Actor
+from servicebot.services.tickets import Source
+from tests.conftest import AGENT, REQUESTER
+
+SOURCE = Source("console")
+REQ = Actor(REQUESTER)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("help", SimpleCommand("help")),
+        ("  HELP  ", SimpleCommand("help")),
+        ("?", SimpleCommand("help")),
+        ("/help", SimpleCommand("help")),
+        ("status", SimpleCommand("status", "")),
+        ("status ict", SimpleCommand("status", "ict")),
+        ("Status CONTACT", SimpleCommand("status", "contact")),
+        ("mine", SimpleCommand("mine")),
+        ("resolve T-1 note text", TicketCommand("resolve", 1, "note text")),
+        ("resolve T-00042   reset via AD  ", TicketCommand("resolve", 42, "reset via AD")),
+        ("assign #5", TicketCommand("assign", 5, "")),
+        ("take 7", TicketCommand("assign", 7, "")),
+        ("close t-3 done", TicketCommand("resolve", 3, "done")),
+        ("callback T-9 rang, no answer", TicketCommand("followup", 9, "rang, no answer")),
+        ("history T-12", TicketCommand("show", 12, "")),
+        ("rate T-4 up", TicketCommand("rate", 4, "up")),
+        ("new printer broken", NewQuery("printer broken")),
+        ("new status", NewQuery("status")),
+    ],
+)
+def test_parse_commands(line: str, expected: Command) -> None:
+    assert parse(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "help me my printer is broken",
+        "resolve my printer issue",
+        "status of my laptop order please",
+        "mine is broken too",
+        "assign someone to my ticket please",
+        "show me how to reset my password",
+        "close the ticket, it's fixed",
+        "escalate this please",
+        "the printer on floor 2 is jammed",
+        "12 people cannot log in",
+    ],
+)
+def test_parse_everything_else_is_a_new_query(line: str) -> None:
+    assert parse(line) == NewQuery(line)
+
+
+def test_every_ticket_verb_parses_to_a_command() -> None:
+    for word, verb in TICKET_VERBS.items():
+        assert parse(f"{word} T-00042 x") == TicketCommand(verb, 42, "x")
+        assert parse(f"{word.upper()} #42") == TicketCommand(verb, 42, "")
+
+
+@pytest.mark.parametrize("token", ["T-abc", "t-", "T-4x2", "T-" + "9" * 13])
+def test_parse_refuses_a_malformed_ref_that_is_clearly_meant_as_one(token: str) -> None:
+    with pytest.raises(TicketRuleError, match="not a ticket id"):
+        parse(f"resolve {token}")
+
+
+def test_handle_a_malformed_ref_is_an_error_reply_naming_it(services: Services) -> None:
+    reply = services.conversation.handle("resolve T-abc", services.actor(AGENT), SOURCE)
+    assert isinstance(reply, TextReply)
+    assert reply.ok is False
+    assert "'T-abc'" in reply.text
+
+
+def test_handle_runs_commands(services: Services) -> None:
+    conversation = services.conversation
+    agent = services.actor(AGENT)
+    assert conversation.handle("help", REQ, SOURCE) == TextReply(HELP)
+
+    intake = conversation.handle("I've forgotten my password and I'm locked out", REQ, SOURCE)
+    assert isinstance(intake, IntakeReply)
+    ref = intake.intake.ticket.ref
+
+    shown = conversation.handle(f"show {ref}", REQ, SOURCE)
+    assert isinstance(shown, TicketReply)
+    assert shown.ticket.id == intake.intake.ticket.id
+    assert len(shown.history) == 3 and "created" in shown.history[0]
+
+    assigned = conversation.handle(f"assign {ref} <@U0AGENT02|sam>", agent, SOURCE)
+    assert isinstance(assigned, TicketReply)
+    assert assigned.ticket.assignee == "U0AGENT02"
+
+    resolved = conversation.handle(f"resolve {ref} reset in AD", agent, SOURCE)
+    assert isinstance(resolved, TicketReply)
+    assert resolved.ticket.status is Status.RESOLVED
+    assert resolved.outcome is not None and resolved.outcome.ask_rating is True
+
+    rated = conversation.handle(f"rate {ref} 👍", REQ, SOURCE)
+    assert isinstance(rated, TicketReply) and rated.ticket.rating is True
+
+    status = conversation.handle("status ict", agent, SOURCE)
+    assert isinstance(status, StatusReply)
+    assert status.desk == "ict"
+    assert ("ict-accounts", "resolved", 1) in status.rows
+
+    mine = conversation.handle("mine", REQ, SOURCE)
+    assert isinstance(mine, TicketListReply)
+    assert [t.ref for t in mine.tickets] == [ref]
+
+
+def test_handle_never_raises_for_bad_input(services: Services) -> None:
+    conversation = services.conversation
+    agent = services.actor(AGENT)
+    intake = conversation.handle("hello", REQ, SOURCE)  # needs a pick: no self-help offered
+    assert isinstance(intake, IntakeReply)
+    ref = intake.intake.ticket.ref
+    bad: list[tuple[str, Actor, str]] = [
+        ("show T-00999", agent, "T-00999"),
+        ("resolve T-999 done", agent, "T-00999"),
+        ("rate T-999 up", REQ, "T-00999"),
+        (f"rate {ref} meh", REQ, "up"),
+        (f"rate {ref}", REQ, "up"),
+        (f"rate {ref} up", REQ, "not resolved"),
+        (f"intent {ref}", agent, "Say which intent"),
+        (f"intent {ref} no_such_intent", agent, "no_such_intent"),
+        (f"pick {ref}", REQ, "Say which intent"),
+        (f"transfer {ref}", agent, "Say which queue"),
+        (f"escalate {ref} ict-nowhere", agent, "ict-nowhere"),
+        (f"assign {ref} bob", agent, "@mention"),
+        (f"note {ref}", agent, "note's text"),
+        (f"resolve {ref}", REQ, "agents"),
+        (f"reopen {ref}", REQ, "not resolved"),
+        (f"fixed {ref}", REQ, "not offered self-help"),
+        ("status nowhere", agent, "'nowhere'"),
+        ("new", REQ, "a few words"),
+        ("", REQ, "a few words"),
+        ("   :tada:  ", REQ, "a few words"),
+        ("resolve T-", agent, "not a ticket id"),
+        ("assign #0", agent, "not a ticket id"),
+    ]
+    for line, actor, expected in bad:
+        reply = conversation.handle(line, actor, SOURCE)
+        assert isinstance(reply, TextReply), (line, reply)
+        assert reply.ok is False, line
+        assert expected in reply.text, (line, reply.text)
+    # None of that changed the ticket.
+    assert [e.kind.value for e in services.tickets.history(intake.intake.ticket.id)] == ["created"]
+
+
+def test_handle_unknown_desk_for_a_new_query(services: Services) -> None:
+    reply = services.conversation.handle("my printer is jammed", REQ, SOURCE, desk="payroll")
+    assert isinstance(reply, TextReply)
+    assert reply.ok is False
+    assert "'payroll'" in reply.text
+    status = services.conversation.handle("status", REQ, SOURCE, desk="payroll")
+    assert isinstance(status, TextReply) and status.ok is False and "'payroll'" in status.text
