@@ -6,10 +6,12 @@ import io
 import json
 import logging
 import sys
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -135,9 +137,7 @@ def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -
         raise ConfigError("SLACK_SIGNING_SECRET: required to verify requests from Slack over HTTP")
     services = build_services(settings)
     slack = build_slack_app(services)
-    replayed = handlers.replay(slack.context)
-    if replayed:
-        log.info("replayed %d interrupted requests", replayed)
+    start_replaying(slack.context)
     log.info("serving Slack events on http://%s:%d/slack/events (health: /healthz)", host, port)
     waitress.serve(wsgi_app(slack, services), host=host, port=port, threads=8, ident="servicebot")
     return 0
@@ -148,9 +148,31 @@ def serve_socket_mode(settings: Settings) -> int:
 
     services = build_services(settings)
     slack = build_slack_app(services)
-    handlers.replay(slack.context)
+    start_replaying(slack.context)
     SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     return 0
+
+
+def start_replaying(
+    context: handlers.SlackContext, every_seconds: float = 60.0, older_than: timedelta = timedelta(seconds=30)
+) -> threading.Event:
+    """Finish requests that were accepted but not completed (a crash, Slack unavailable), now and then
+    periodically, so an outage heals without a restart. Set the returned event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            try:
+                replayed = handlers.replay(context, older_than)
+                if replayed:
+                    log.info("replayed %d interrupted requests", replayed)
+            except Exception:
+                log.exception("replaying interrupted requests failed; will try again")
+            if stop.wait(every_seconds):
+                return
+
+    threading.Thread(target=loop, name="inbox-replay", daemon=True).start()
+    return stop
 
 
 def run(settings: Settings) -> int:

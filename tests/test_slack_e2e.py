@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import bot
 import handlers
 from handlers import blocks as b
 from servicebot.domain.fcr import contact_facts
@@ -383,3 +384,18 @@ def test_work_interrupted_by_slack_errors_is_replayed_without_a_second_ticket(li
     live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts)
     assert live.ticket_count() == 1
     assert [r.processed_at is not None for r in live.inbox()] == [True]
+
+
+def test_periodic_replay_heals_a_slack_outage_without_a_restart(live: LiveApp) -> None:
+    live.slack.fail_next("chat.postMessage", error="service_unavailable", times=3)
+    ts = fresh_ts()
+    live.sender.send_event(message_event("cannot print to the plotter in planning", channel=INTAKE, ts=ts))
+    live.settled()
+    assert live.inbox()[0].processed_at is None
+    stop = bot.start_replaying(live.slack_app.context, every_seconds=0.1, older_than=timedelta(0))
+    try:
+        live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts)
+        live.wait_until(lambda: live.inbox()[0].processed_at is not None, what="the request to be done")
+    finally:
+        stop.set()
+    assert live.ticket_count() == 1
