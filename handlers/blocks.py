@@ -218,9 +218,9 @@ def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz:
         return reply.title, [_section(f"*{reply.title}*\n" + "\n".join(lines))]
     if isinstance(reply, StatusReply):
         if not reply.rows:
-            return "No tickets yet.", [_section("No tickets yet.")]
+            return "No open tickets.", [_section("No open tickets.")]
         width = max(len(q) for q, _, _ in reply.rows)
         table = "\n".join(f"{q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows))
-        title = "Tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
+        title = "Open tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
         return title, [_section(f"*{title}*\n```{table}```")]
     raise TypeError(f"cannot render {type(reply).__name__}")

@@ -47,9 +47,9 @@ def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
         return "\n".join([f"{reply.title}:"] + [f"  {ticket_line(t, catalogue, tz)}" for t in reply.tickets])
     if isinstance(reply, StatusReply):
         if not reply.rows:
-            return "No tickets yet."
+            return "No open tickets."
         width = max(len(q) for q, _, _ in reply.rows)
-        lines = [f"Tickets by queue and status{f' ({reply.desk})' if reply.desk else ''}:"]
+        lines = [f"Open tickets by queue and status{f' ({reply.desk})' if reply.desk else ''}:"]
         lines += [f"  {q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows)]
         return "\n".join(lines)
     raise TypeError(f"cannot render {type(reply).__name__}")

@@ -349,6 +349,9 @@ def test_mine_and_queue_status(fx: Fixture) -> None:
     status = {(q, s): n for q, s, n in svc.queue_status("ict")}
     assert status == {("ict-accounts", "in_progress"): 1, ("ict-service-desk", "new"): 1}
     assert svc.queue_status("contact") == []
+    svc.resolve(mine_id, fx.agent)
+    status = {(q, s): n for q, s, n in svc.queue_status("ict")}
+    assert status == {("ict-service-desk", "new"): 1}, "resolved tickets are not open work"
 
 
 def test_concurrent_resolve_has_exactly_one_winner(fx: Fixture) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from servicebot.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.config import Settings
 from servicebot.domain.tickets import (
+    OPEN_STATUSES,
     Status,
     Ticket,
     TicketEvent,
@@ -306,8 +307,9 @@ class TicketService:
             return repo.list_tickets(session, where)
 
     def queue_status(self, desk: str | None = None) -> list[tuple[str, str, int]]:
+        """Open work: how many tickets wait in each queue, by status."""
         with self.db.transaction() as session:
-            return repo.count_by_queue_and_status(session, desk)
+            return repo.count_by_queue_and_status(session, desk, tuple(OPEN_STATUSES))
 
     # -- messages the front end posted for a ticket ---------------------------------------------------
     def record_message(self, ticket_id: int, channel: str, ts: str, purpose: str) -> None:
