@@ -168,10 +168,14 @@ def list_tickets(session: Session, where: TicketFilter) -> list[Ticket]:
     return [_summary(row) for row in session.execute(query).all()]
 
 
-def count_by_queue_and_status(session: Session, desk: str | None = None) -> list[tuple[str, str, int]]:
+def count_by_queue_and_status(
+    session: Session, desk: str | None = None, statuses: tuple[Status, ...] = ()
+) -> list[tuple[str, str, int]]:
     query = select(tickets.c.queue, tickets.c.status, func.count()).group_by(
         tickets.c.queue, tickets.c.status
     )
+    if statuses:
+        query = query.where(tickets.c.status.in_([s.value for s in statuses]))
     if desk is not None:
         query = query.where(tickets.c.desk == desk)
     return [(q or "-", s, int(n)) for q, s, n in session.execute(query).all()]
