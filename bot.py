@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import multiprocessing
+import multiprocessing.process
 import sys
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -22,8 +21,10 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 import handlers
+from handlers.worker import Wake
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
+from servicebot.services.inbox import Counter, InFlight
 
 log = logging.getLogger("servicebot")
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
@@ -45,7 +46,7 @@ class SlackApp:
     context: handlers.SlackContext
 
 
-def build_slack_app(services: Services, *, workers: int = 16) -> SlackApp:
+def build_slack_app(services: Services) -> SlackApp:
     settings = services.settings
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
@@ -54,7 +55,8 @@ def build_slack_app(services: Services, *, workers: int = 16) -> SlackApp:
         client=client,
         signing_secret=settings.slack_signing_secret,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener"),
+        # wsgi_app verifies every request before Bolt sees it, and Socket Mode needs no signature.
+        request_verification_enabled=False,
     )
     context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
     handlers.register(app, context)
@@ -130,6 +132,49 @@ def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any])
     return [data]
 
 
+def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> None:
+    """The worker process's main: its own services and Slack client, working until `stop` is set."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build_services(settings, upgrade_schema=False)
+    try:
+        client = slack_client(settings)
+        context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
+        handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
+    finally:
+        services.close()
+
+
+@dataclass
+class WorkerProcess:
+    process: multiprocessing.process.BaseProcess
+    wake: Wake
+    stop: Wake
+
+    def close(self, timeout: float = 10.0) -> None:
+        self.stop.set()
+        self.wake.set()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+def start_worker_process(settings: Settings, services: Services) -> WorkerProcess:
+    """Start the worker beside this (web) process; new requests recorded here wake it at once.
+
+    One worker: SQLite has a single writer anyway, and one process doing the work in order is plenty for
+    a council's desk (hundreds of requests an hour, each a few milliseconds)."""
+    spawn = multiprocessing.get_context("spawn")  # never fork a process that has threads and connections
+    wake, stop = spawn.Event(), spawn.Event()
+    busy = spawn.Value("i", 0)
+    process = spawn.Process(
+        target=run_worker, args=(settings, wake, stop, busy), name="servicebot-worker", daemon=True
+    )
+    process.start()
+    services.inbox.notify = wake.set
+    services.inbox.in_flight = InFlight(busy)
+    return WorkerProcess(process, wake, stop)
+
+
 def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> int:
     import waitress
 
@@ -137,9 +182,13 @@ def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -
         raise ConfigError("SLACK_SIGNING_SECRET: required to verify requests from Slack over HTTP")
     services = build_services(settings)
     slack = build_slack_app(services)
-    start_replaying(slack.context)
+    worker = start_worker_process(settings, services)
     log.info("serving Slack events on http://%s:%d/slack/events (health: /healthz)", host, port)
-    waitress.serve(wsgi_app(slack, services), host=host, port=port, threads=8, ident="servicebot")
+    try:
+        waitress.serve(wsgi_app(slack, services), host=host, port=port, threads=8, ident="servicebot")
+    finally:
+        worker.close()
+        services.close()
     return 0
 
 
@@ -148,31 +197,13 @@ def serve_socket_mode(settings: Settings) -> int:
 
     services = build_services(settings)
     slack = build_slack_app(services)
-    start_replaying(slack.context)
-    SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    worker = start_worker_process(settings, services)
+    try:
+        SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    finally:
+        worker.close()
+        services.close()
     return 0
-
-
-def start_replaying(
-    context: handlers.SlackContext, every_seconds: float = 60.0, older_than: timedelta = timedelta(seconds=30)
-) -> threading.Event:
-    """Finish requests that were accepted but not completed (a crash, Slack unavailable), now and then
-    periodically, so an outage heals without a restart. Set the returned event to stop."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        while True:
-            try:
-                replayed = handlers.replay(context, older_than)
-                if replayed:
-                    log.info("replayed %d interrupted requests", replayed)
-            except Exception:
-                log.exception("replaying interrupted requests failed; will try again")
-            if stop.wait(every_seconds):
-                return
-
-    threading.Thread(target=loop, name="inbox-replay", daemon=True).start()
-    return stop
 
 
 def run(settings: Settings) -> int:

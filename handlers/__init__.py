@@ -1,9 +1,13 @@
-"""Slack adapters: parse a payload, call a service, render Block Kit. Thin by design."""
+"""Slack adapters: parse a payload, call a service, render Block Kit. Thin by design.
+
+The web process only records and acknowledges (`register`); the work happens in the worker
+(`handlers.worker`), from the recorded request, with the processors below.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,8 +16,9 @@ from handlers.actions import process_action
 from handlers.commands import process_command
 from handlers.context import SlackContext
 from handlers.events import process_event
-from handlers.inbox import INBOX_KEY, Processor, inbox_middleware, replay_pending, run_recorded
+from handlers.inbox import Processor, inbox_middleware
 from handlers.shortcuts import LOG_AS_TICKET, process_shortcut
+from handlers.worker import Worker
 
 PROCESSORS: dict[str, Processor] = {
     "event": process_event,
@@ -24,36 +29,25 @@ PROCESSORS: dict[str, Processor] = {
 
 
 def register(app: App, ctx: SlackContext) -> None:
+    """Every request the bot answers is recorded by the inbox middleware before these listeners ack it."""
     app.use(inbox_middleware(ctx))
 
-    def on_event(body: dict[str, Any], context: dict[str, Any]) -> None:
-        # Bolt has already acknowledged Events API requests by the time this runs.
-        run_recorded(ctx, context.get(INBOX_KEY), process_event, body)
+    def recorded_event() -> None:
+        """Bolt acknowledges Events API requests itself."""
 
     for event_type in ("message", "app_mention", "reaction_added"):
-        app.event(event_type)(on_event)
+        app.event(event_type)(recorded_event)
 
-    def on_command(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        run_recorded(ctx, context.get(INBOX_KEY), process_command, body)
 
-    app.command("/servicebot")(on_command)
-
-    def on_action(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-        ack()
-        run_recorded(ctx, context.get(INBOX_KEY), process_action, body)
-
-    app.action(re.compile(r"^sb_"))(on_action)
-
-    def on_shortcut(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
-        ack()
-        run_recorded(ctx, context.get(INBOX_KEY), process_shortcut, body)
-
-    app.shortcut(LOG_AS_TICKET)(on_shortcut)
+    app.command("/servicebot")(acknowledge)
+    app.action(re.compile(r"^sb_"))(acknowledge)
+    app.shortcut(LOG_AS_TICKET)(acknowledge)
 
 
-def replay(ctx: SlackContext, older_than: timedelta = timedelta(seconds=30)) -> int:
-    return replay_pending(ctx, PROCESSORS, older_than)
+def worker(ctx: SlackContext, busy: Callable[[], int] = lambda: 0) -> Worker:
+    return Worker(ctx, PROCESSORS, busy=busy)
 
 
-__all__ = ["PROCESSORS", "SlackContext", "register", "replay"]
+__all__ = ["PROCESSORS", "SlackContext", "Worker", "register", "worker"]

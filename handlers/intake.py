@@ -14,16 +14,23 @@ def post_intake(ctx: SlackContext, reply: IntakeReply, channel: str, thread_ts: 
     """`thread_ts` None: the card itself starts the ticket's thread (e.g. a slash command)."""
     ticket = reply.intake.ticket
     posted = {purpose for _, _, purpose in ctx.tickets.messages_of(ticket.id)}
+    new: list[tuple[str, str, str]] = []
+    failed = False
     if CARD not in posted:
         text, blocks = ctx.card(ticket)
         ts = ctx.post(channel, text, blocks + intake_extras(reply), thread_ts=thread_ts)
         if ts is None:
-            raise RuntimeError(f"could not post the card for {ticket.ref} in {channel}")
-        ctx.tickets.record_message(ticket.id, channel, ts, CARD)
-        ctx.tickets.record_message(ticket.id, channel, thread_ts or ts, THREAD)
+            failed = True
+        else:
+            new += [(channel, ts, CARD), (channel, thread_ts or ts, THREAD)]
     desk = ctx.services.settings.desk(ticket.desk)
     if desk.triage_channel and desk.triage_channel != channel and TRIAGE not in posted:
         text, blocks = ctx.card(ticket)
         ts = ctx.post(desk.triage_channel, text, blocks)
         if ts is not None:
-            ctx.tickets.record_message(ticket.id, desk.triage_channel, ts, TRIAGE)
+            new.append((desk.triage_channel, ts, TRIAGE))
+    if new:
+        ctx.tickets.record_messages(ticket.id, new)
+    if failed:
+        # Raising leaves the request unfinished, so the replay posts the card later.
+        raise RuntimeError(f"could not post the card for {ticket.ref} in {channel}")

@@ -30,6 +30,8 @@ class Services:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
 
     def close(self) -> None:
+        self.inbox.close()
+        self.inbox.db.dispose()
         self.db.dispose()
 
 
@@ -41,9 +43,14 @@ def build_services(
     catalogue_dir: Path | None = None,
 ) -> Services:
     db = Database(settings.database_url)
+    inbox_db = (
+        db if settings.inbox_database_url == settings.database_url else Database(settings.inbox_database_url)
+    )
     if upgrade_schema:
-        migrate.upgrade(db.engine)
+        # One schema for both files keeps a single migration history; the inbox file uses one table of it.
+        for database in {id(db): db, id(inbox_db): inbox_db}.values():
+            migrate.upgrade(database.engine)
     catalogue = load_catalogue(catalogue_dir, settings.desks)
     engine = CatalogueMatcher(catalogue, settings.desks)
     tickets = TicketService(db, engine, catalogue, settings, clock)
-    return Services(settings, db, catalogue, tickets, Conversation(tickets), Inbox(db, clock))
+    return Services(settings, db, catalogue, tickets, Conversation(tickets), Inbox(inbox_db, clock))

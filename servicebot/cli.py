@@ -104,14 +104,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from servicebot.storage import migrate
         from servicebot.storage.db import Database
 
-        database = Database(settings.database_url)
-        try:
-            if args.db_command == "upgrade":
-                migrate.upgrade(database.engine)
-            current, head = migrate.current_revision(database.engine), migrate.head_revision()
-            print(f"schema revision: {current} (head {head})")
-        finally:
-            database.dispose()
+        for url in dict.fromkeys([settings.database_url, settings.inbox_database_url]):
+            database = Database(url)
+            try:
+                if args.db_command == "upgrade":
+                    migrate.upgrade(database.engine)
+                current, head = migrate.current_revision(database.engine), migrate.head_revision()
+                print(f"schema revision: {current} (head {head})")
+            finally:
+                database.dispose()
         return 0
     services = build_services(settings)
     try:

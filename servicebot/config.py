@@ -165,6 +165,18 @@ class Settings(_Strict):
     managers: frozenset[str]
 
     @property
+    def inbox_database_url(self) -> str:
+        """Where inbound Slack requests are recorded. SQLite has one write lock per file, so the inbox gets a
+        file of its own there: acknowledging Slack never waits behind ticket writes. Elsewhere, the same
+        database (PostgreSQL locks rows, not the database)."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and self.database_url != prefix + ":memory:":
+            path = self.database_url[len(prefix) :]
+            stem = path[:-3] if path.endswith(".db") else path
+            return f"{prefix}{stem}.inbox.db"
+        return self.database_url
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import bot
-import handlers
 from handlers import blocks as b
 from servicebot.domain.fcr import contact_facts
 from servicebot.domain.tickets import EventKind, Status
@@ -368,34 +366,33 @@ def test_rate_limited_post_is_retried_after_retry_after(live: LiveApp) -> None:
     assert live.ticket_count() == 1 and card.args["thread_ts"] == ts
 
 
-def test_work_interrupted_by_slack_errors_is_replayed_without_a_second_ticket(live: LiveApp) -> None:
-    live.slack.fail_next("chat.postMessage", error="internal_error")
+def test_work_failed_by_slack_errors_is_retried_with_backoff_and_makes_one_ticket(live: LiveApp) -> None:
+    live.slack.fail_next("chat.postMessage", error="service_unavailable", times=3)
     ts = fresh_ts()
     live.sender.send_event(
         message_event("the projector in the council chamber has no signal", channel=INTAKE, ts=ts)
     )
-    live.settled()
+    [_card] = live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts)
+    live.wait_until(lambda: live.inbox()[0].processed_at is not None, what="the request to be done")
     [row] = live.inbox()
-    assert row.processed_at is None and "could not post the card" in row.last_error
+    card_posts = [c for c in live.slack.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts]
+    assert [c.ok for c in card_posts][-1] is True and len(card_posts) >= 3
+    assert row.attempts == len(card_posts), "each failed attempt is recorded, then the success"
+    assert "could not post the card" in row.last_error
     assert live.ticket_count() == 1
-
-    assert handlers.replay(live.slack_app.context) == 0, "too recent: it may still be in flight"
-    assert handlers.replay(live.slack_app.context, older_than=timedelta(0)) == 1
-    live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts)
-    assert live.ticket_count() == 1
-    assert [r.processed_at is not None for r in live.inbox()] == [True]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(card_posts)]
+    assert gaps == sorted(gaps) and gaps[0] >= 0.1, "each retry waits longer than the last"
 
 
-def test_periodic_replay_heals_a_slack_outage_without_a_restart(live: LiveApp) -> None:
-    live.slack.fail_next("chat.postMessage", error="service_unavailable", times=3)
-    ts = fresh_ts()
-    live.sender.send_event(message_event("cannot print to the plotter in planning", channel=INTAKE, ts=ts))
-    live.settled()
-    assert live.inbox()[0].processed_at is None
-    stop = bot.start_replaying(live.slack_app.context, every_seconds=0.1, older_than=timedelta(0))
-    try:
-        live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts)
-        live.wait_until(lambda: live.inbox()[0].processed_at is not None, what="the request to be done")
-    finally:
-        stop.set()
-    assert live.ticket_count() == 1
+def test_the_production_worker_process_does_the_work(tmp_path: Path) -> None:
+    with live_app(tmp_path, worker_process=True) as app:
+        ts = fresh_ts()
+        assert (
+            app.sender.send_event(
+                message_event("wifi keeps dropping in the library", channel=INTAKE, ts=ts)
+            ).status
+            == 200
+        )
+        app.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts, timeout=30)
+        app.wait_until(lambda: app.inbox()[0].processed_at is not None, timeout=30, what="the worker")
+        assert app.ticket_count() == 1

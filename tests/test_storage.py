@@ -261,11 +261,20 @@ def test_accept_inbound_is_false_on_a_duplicate_key(db: Database) -> None:
             ("Ev0001", {"text": "hi"}),
             ("Ev0002", {"text": "other"}),
         ]
-        assert repo.claim_inbound(session, "Ev0001") is True
         repo.mark_inbound(session, "Ev0001", T0 + timedelta(seconds=1))
-        assert repo.claim_inbound(session, "Ev0001") is False
-        pending = repo.pending_inbound(session, T0 + timedelta(minutes=1))
+        pending = repo.due_inbound(session, T0 + timedelta(minutes=1), max_attempts=5)
     assert [r.key for r in pending] == ["Ev0002"]
+
+
+def test_failed_inbound_requests_are_due_again_after_their_backoff(db: Database) -> None:
+    with db.transaction() as session:
+        assert repo.accept_inbound(session, "Ev1", "event", {}, T0)
+        repo.mark_inbound(session, "Ev1", T0, error="slack down", retry_at=T0 + timedelta(seconds=10))
+    with db.transaction() as session:
+        assert repo.due_inbound(session, T0 + timedelta(seconds=9), max_attempts=5) == []
+        [row] = repo.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=5)
+        assert (row.attempts, row.last_error) == (1, "slack down")
+        assert repo.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=1) == []
 
 
 def test_failed_transaction_leaves_nothing_behind(db: Database) -> None:

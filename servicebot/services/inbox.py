@@ -1,17 +1,30 @@
-"""Inbound requests recorded before they are acknowledged: the dedupe for retries, and a record of work
-that a crash interrupted (replayed at start by whoever owns the request kind)."""
+"""Inbound requests recorded before they are acknowledged: the dedupe for retries, and the durable queue
+that workers take their work from (failed work is retried with backoff, never lost).
+
+Recording is group-committed: callers hand their row to one writer thread, which stores everything that
+queued up meanwhile in a single transaction and then answers each caller. Under a burst that is one
+write-lock acquisition per batch instead of one per request, which keeps acknowledgements fast.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from servicebot.services.tickets import Clock
 from servicebot.storage import repository as repo
 from servicebot.storage.db import Database
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
+MAX_BATCH = 500
+MAX_BACKOFF = timedelta(minutes=10)
+log = logging.getLogger("servicebot.inbox")
 
 
 @dataclass(frozen=True)
@@ -23,25 +36,132 @@ class PendingRequest:
     attempts: int
 
 
+@dataclass
+class _Accept:
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    answer: Future[bool] = field(default_factory=Future)
+
+
+class Counter(Protocol):
+    """An int shared with the worker: threading-local here, multiprocessing.Value across processes."""
+
+    def get_lock(self) -> Any: ...
+
+    value: int
+
+
+class InFlight:
+    """How many requests are being recorded right now, so background work can give way to them."""
+
+    def __init__(self, counter: Counter | None = None) -> None:
+        self._counter = counter
+
+    def __enter__(self) -> None:
+        if self._counter is not None:
+            with self._counter.get_lock():
+                self._counter.value += 1
+
+    def __exit__(self, *_: object) -> None:
+        if self._counter is not None:
+            with self._counter.get_lock():
+                self._counter.value -= 1
+
+    def count(self) -> int:
+        return 0 if self._counter is None else int(self._counter.value)
+
+
 class Inbox:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, retry_base: timedelta = timedelta(seconds=5)) -> None:
         self.db = db
         self.clock = clock
+        self.retry_base = retry_base
+        # Called after new requests are stored, e.g. to wake a worker process at once instead of at its
+        # next poll.
+        self.notify: Callable[[], None] = lambda: None
+        self.in_flight = InFlight()
+        self._queue: queue.SimpleQueue[_Accept | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
-    def accept(self, key: str, kind: str, payload: dict[str, Any]) -> bool:
-        """True the first time a key is seen; False for a retry or duplicate delivery."""
-        with self.db.transaction() as session:
-            return repo.accept_inbound(session, key, kind, payload, self.clock())
+    def accept(self, key: str, kind: str, payload: dict[str, Any], timeout: float = 2.5) -> bool:
+        """True the first time a key is seen; False for a retry or duplicate delivery.
+
+        Returns once the row is committed. Raises if it could not be stored within `timeout`, so the
+        caller does not acknowledge what it has not kept (Slack will deliver it again)."""
+        request = _Accept(key, kind, payload)
+        self._ensure_writer()
+        with self.in_flight:
+            self._queue.put(request)
+            return request.answer.result(timeout)
 
     def done(self, key: str) -> None:
         with self.db.transaction() as session:
             repo.mark_inbound(session, key, self.clock())
 
-    def failed(self, key: str, error: str) -> None:
+    def failed(self, request: PendingRequest, error: str) -> timedelta:
+        """Record the failure; the request is due again after an exponential backoff, which it returns."""
+        backoff = min(self.retry_base * (1 << min(request.attempts, 16)), MAX_BACKOFF)
+        now = self.clock()
         with self.db.transaction() as session:
-            repo.mark_inbound(session, key, self.clock(), error=error[:2000])
+            repo.mark_inbound(session, request.key, now, error=error[:2000], retry_at=now + backoff)
+        return backoff
 
-    def pending(self, older_than: timedelta = timedelta(seconds=30)) -> list[PendingRequest]:
-        with self.db.transaction() as session:
-            rows = repo.pending_inbound(session, self.clock() - older_than, MAX_ATTEMPTS)
+    def due(self, limit: int = 50) -> list[PendingRequest]:
+        """Work to do now, oldest first."""
+        with self.db.read() as session:
+            rows = repo.due_inbound(session, self.clock(), max_attempts=MAX_ATTEMPTS, limit=limit)
         return [PendingRequest(r.key, r.kind, dict(r.payload), r.received_at, r.attempts) for r in rows]
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join(timeout=5)
+            self._writer = None
+
+    # -- the writer ------------------------------------------------------------------------------------
+    def _ensure_writer(self) -> None:
+        if self._writer is None:
+            with self._start_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_batches, name="inbox-writer", daemon=True
+                    )
+                    self._writer.start()
+
+    def _write_batches(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # finish this batch, then stop
+                    break
+                batch.append(more)
+            self._store(batch)
+
+    def _store(self, batch: list[_Accept]) -> None:
+        firsts: dict[str, _Accept] = {}
+        for request in batch:
+            firsts.setdefault(request.key, request)
+        try:
+            with self.db.transaction() as session:
+                stored = repo.accept_inbound_many(
+                    session, [(r.key, r.kind, r.payload) for r in firsts.values()], self.clock()
+                )
+        except Exception as exc:
+            log.exception("could not record %d inbound requests", len(batch))
+            for request in batch:
+                request.answer.set_exception(exc)
+            return
+        for request in batch:
+            request.answer.set_result(request.key in stored and firsts[request.key] is request)
+        if stored:
+            self.notify()

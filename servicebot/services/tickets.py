@@ -278,14 +278,14 @@ class TicketService:
 
     # -- queries ---------------------------------------------------------------------------------------
     def get(self, ticket_id: int) -> Ticket:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             ticket = repo.load_ticket(session, ticket_id)
         if ticket is None:
             raise TicketNotFound(f"There is no ticket {format_ref(ticket_id)}.")
         return ticket
 
     def history(self, ticket_id: int) -> list[TicketEvent]:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             events = repo.history(session, ticket_id)
         if not events:
             raise TicketNotFound(f"There is no ticket {format_ref(ticket_id)}.")
@@ -293,7 +293,7 @@ class TicketService:
 
     def mine(self, actor: Actor, limit: int = 20) -> list[Ticket]:
         """Agents: open tickets assigned to them. Requesters: tickets they raised."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             if actor.is_staff:
                 where = repo.TicketFilter(
                     statuses=(Status.TRIAGED, Status.IN_PROGRESS), assignee=actor.id, limit=limit
@@ -303,25 +303,27 @@ class TicketService:
             return repo.list_tickets(session, where)
 
     def search(self, where: repo.TicketFilter) -> list[Ticket]:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return repo.list_tickets(session, where)
 
     def queue_status(self, desk: str | None = None) -> list[tuple[str, str, int]]:
         """Open work: how many tickets wait in each queue, by status."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return repo.count_by_queue_and_status(session, desk, tuple(OPEN_STATUSES))
 
     # -- messages the front end posted for a ticket ---------------------------------------------------
-    def record_message(self, ticket_id: int, channel: str, ts: str, purpose: str) -> None:
+    def record_messages(self, ticket_id: int, messages: list[tuple[str, str, str]]) -> None:
+        """(channel, ts, purpose) of messages posted for the ticket, in one transaction."""
         with self.db.transaction() as session:
-            repo.add_ticket_message(session, ticket_id, channel, ts, purpose)
+            for channel, ts, purpose in messages:
+                repo.add_ticket_message(session, ticket_id, channel, ts, purpose)
 
     def messages_of(self, ticket_id: int) -> list[tuple[str, str, str]]:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return repo.ticket_messages_of(session, ticket_id)
 
     def ticket_for_thread(self, channel: str, thread_ts: str) -> int | None:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             found = repo.ticket_for_message(session, channel, thread_ts)
             if found is None:
                 found = repo.ticket_for_source(session, slack_source_key(channel, thread_ts))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -25,12 +25,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+_READ_ONLY = "servicebot_read_only"
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
-    """WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock up front.
+    """WAL lets readers run beside the writer; writes BEGIN IMMEDIATE, taking the write lock up front.
 
     pysqlite's default deferred transactions fail at once with "database is locked" when a reader
-    later tries to write while another connection writes; taking the lock at BEGIN makes concurrent
-    writers queue on busy_timeout instead.
+    later tries to write while another connection writes. Read-only transactions BEGIN DEFERRED and
+    read a WAL snapshot without any lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -45,7 +48,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 class NestedTransaction(RuntimeError):
@@ -60,17 +64,36 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
+        # SQLite has one writer at a time. Its busy handler makes a waiting connection sleep and retry
+        # with backoff (up to 100 ms a try), so under load writers wait far longer than the lock is held.
+        # Queuing this process's writers on a lock of our own hands the lock over the moment it is free.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back on any exception: no partial writes."""
+        """A read-write unit of work: commit on success, roll back on any exception, no partial writes."""
+        with self._guard(), self._write_lock, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot: never waits for writers on SQLite (WAL), so queries stay fast under load."""
+        with self._guard(), self._read_sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
         if getattr(self._local, "open", False):
             raise NestedTransaction("a transaction is already open on this thread; pass its session down")
         self._local.open = True
         try:
-            with self._sessions.begin() as session:
-                yield session
+            yield
         finally:
             self._local.open = False
 

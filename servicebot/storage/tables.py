@@ -92,7 +92,7 @@ ticket_messages = Table(
 )
 
 # Every request from Slack is recorded before it is acknowledged: the unique key is the dedupe
-# (Slack retries), and an unprocessed row is work a crash interrupted, replayed at start.
+# (Slack retries), and the unprocessed rows are the workers' queue, retried with backoff on failure.
 inbound_requests = Table(
     "inbound_requests",
     metadata,
@@ -102,6 +102,7 @@ inbound_requests = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("processed_at", UTCDateTime()),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", UTCDateTime()),
     Column("last_error", Text),
     Index("ix_inbound_requests_pending", "processed_at", "received_at"),
 )

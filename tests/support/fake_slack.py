@@ -21,6 +21,7 @@ import copy
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +53,9 @@ APP_ID: Final = "A0SERVICE"
 BOT_NAME: Final = "servicebot"
 
 RESPONSE_URL_METHOD: Final = "response_url"
+# GET <base_url>/_fake/calls[?method=chat.postMessage]: a summary of recorded calls as JSON (method,
+# channel, thread_ts, at, ok, status). `at` is time.monotonic(), one clock for all processes on Linux.
+CALLS_PATH: Final = "/_fake/calls"
 
 _API_PREFIX: Final = "/api/"
 _RESPONSE_URL_PREFIX: Final = "/response_url/"
@@ -722,7 +726,29 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "FakeSlack/1.0"
 
     def do_GET(self) -> None:
+        if self.path.startswith(CALLS_PATH):
+            self._calls_summary()
+            return
         self._serve("GET")
+
+    def _calls_summary(self) -> None:
+        """What was called, for a harness that runs this fake in another process (see CALLS_PATH)."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        method = query["method"][0] if query.get("method") else None
+        fake = cast(_Server, self.server).fake
+        calls = fake.calls_to(method) if method else fake.calls
+        summary = [
+            {
+                "method": c.method,
+                "channel": c.args.get("channel"),
+                "thread_ts": c.args.get("thread_ts"),
+                "at": c.at,
+                "ok": c.ok,
+                "status": c.status,
+            }
+            for c in calls
+        ]
+        self._write(200, {"Content-Type": "application/json"}, json.dumps(summary).encode("utf-8"))
 
     def do_POST(self) -> None:
         self._serve("POST")

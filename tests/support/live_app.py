@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from waitress import wasyncore
 
 import bot
+import handlers
 from servicebot.bootstrap import Services, build_services
 from servicebot.domain.tickets import Ticket
 from servicebot.storage import repository as repo
@@ -54,21 +56,23 @@ class LiveApp:
         """Wait until every accepted request has been processed or has failed (work happens after ack)."""
 
         def idle() -> bool:
-            with self.services.db.transaction() as session:
+            with self.services.inbox.db.read() as session:
                 rows = session.execute(
                     select(inbound_requests.c.processed_at, inbound_requests.c.attempts)
                 ).all()
             return all(r.processed_at is not None or r.attempts > 0 for r in rows)
 
-        self.wait_until(idle, timeout, "all inbound requests to be processed")
+        self.wait_until(idle, timeout, "all inbound requests to be processed or to have failed")
 
     def inbox(self) -> list[Any]:
-        with self.services.db.transaction() as session:
+        with self.services.inbox.db.read() as session:
             return list(session.execute(select(inbound_requests)).all())
 
 
 @contextmanager
-def live_app(tmp_path: Path, clock: Callable[[], Any] | None = None, **env: str) -> Iterator[LiveApp]:
+def live_app(tmp_path: Path, *, worker_process: bool = False, **env: str) -> Iterator[LiveApp]:
+    """The web app as `serve_http` runs it. The worker runs in a thread of this process (same code,
+    retries after 0.1 s instead of 5 s) unless `worker_process`, which starts the production process."""
     with FakeSlack() as slack:
         settings = make_settings(
             tmp_path,
@@ -77,14 +81,39 @@ def live_app(tmp_path: Path, clock: Callable[[], Any] | None = None, **env: str)
             SLACK_API_URL=slack.api_url,
             **env,
         )
-        services = build_services(settings, clock=clock) if clock else build_services(settings)
+        services = build_services(settings)
         slack_app = bot.build_slack_app(services)
+        with _worker(settings, services, slack_app, worker_process):
+            try:
+                with serve_wsgi(bot.wsgi_app(slack_app, services)) as base_url:
+                    sender = SlackSender(f"{base_url}/slack/events", SIGNING_SECRET, slack=slack)
+                    yield LiveApp(services, slack_app, slack, sender, base_url)
+            finally:
+                services.close()
+
+
+@contextmanager
+def _worker(settings: Any, services: Services, slack_app: bot.SlackApp, process: bool) -> Iterator[None]:
+    if process:
+        worker = bot.start_worker_process(settings, services)
         try:
-            with serve_wsgi(bot.wsgi_app(slack_app, services)) as base_url:
-                sender = SlackSender(f"{base_url}/slack/events", SIGNING_SECRET, slack=slack)
-                yield LiveApp(services, slack_app, slack, sender, base_url)
+            yield
         finally:
-            services.close()
+            worker.close()
+        return
+    services.inbox.retry_base = timedelta(milliseconds=100)
+    wake, stop = threading.Event(), threading.Event()
+    services.inbox.notify = wake.set
+    thread = threading.Thread(
+        target=handlers.worker(slack_app.context).run_forever, args=(wake, stop, 0.05), daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(timeout=10)
 
 
 @contextmanager

@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.Column("processed_at", UTCDateTime()),
         sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("not_before", UTCDateTime()),
         sa.Column("last_error", sa.Text),
     )
     op.create_index("ix_inbound_requests_pending", "inbound_requests", ["processed_at", "received_at"])

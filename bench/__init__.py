@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by hand (`make bench`), each reporting ratios to a baseline of the same run."""

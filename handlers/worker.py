@@ -1,0 +1,86 @@
+"""The worker: does the work for recorded Slack requests, after the web process has acknowledged them.
+
+It runs in its own process in production (`bot.start_worker_process`), so CPU-bound work never competes
+with acknowledgements for the interpreter lock. The inbox is its queue: a request whose work fails stays
+there and is retried with backoff, so a Slack outage or a crash delays work but never loses it. Handlers
+are idempotent, so doing a request's work twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from handlers.context import SlackContext
+from handlers.inbox import Processor
+
+log = logging.getLogger("servicebot.worker")
+
+
+class Wake(Protocol):
+    """threading.Event or multiprocessing.Event."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+
+
+class Worker:
+    """`busy` says how many requests the web process is acknowledging right now. Before each piece of
+    work the worker gives way to them for up to `max_yield` seconds: acknowledgements are due within
+    3 seconds and cost well under a millisecond, while the work can wait, and catches up after a burst."""
+
+    def __init__(
+        self,
+        ctx: SlackContext,
+        processors: dict[str, Processor],
+        batch: int = 20,
+        busy: Callable[[], int] = lambda: 0,
+        max_yield: float = 0.1,
+    ) -> None:
+        self.ctx = ctx
+        self.processors = processors
+        self.batch = batch
+        self.busy = busy
+        self.max_yield = max_yield
+
+    def _give_way(self) -> None:
+        deadline = time.monotonic() + self.max_yield
+        while self.busy() > 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    def run_once(self) -> int:
+        """Process what is due now; returns how many requests were finished."""
+        inbox = self.ctx.services.inbox
+        finished = 0
+        for request in inbox.due(self.batch):
+            self._give_way()
+            process = self.processors.get(request.kind)
+            try:
+                if process is None:
+                    raise LookupError(f"no processor for requests of kind {request.kind!r}")
+                process(self.ctx, request.payload)
+            except Exception as exc:
+                backoff = inbox.failed(request, f"{type(exc).__name__}: {exc}")
+                log.exception(
+                    "%s failed (attempt %d); retrying in %s", request.key, request.attempts + 1, backoff
+                )
+                continue
+            inbox.done(request.key)
+            finished += 1
+        return finished
+
+    def run_forever(self, wake: Wake, stop: Wake, poll_seconds: float = 1.0) -> None:
+        """Work until `stop` is set. `wake` is set when new requests arrive; polling catches retries."""
+        while not stop.is_set():
+            wake.clear()  # before looking, so a request stored while we work wakes us again
+            try:
+                finished = self.run_once()
+            except Exception:
+                log.exception("worker loop failed; carrying on")
+                finished = 0
+            if finished == 0:
+                wake.wait(poll_seconds)
