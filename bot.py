@@ -170,6 +170,7 @@ def start_worker_process(settings: Settings, services: Services) -> WorkerProces
         target=run_worker, args=(settings, wake, stop, busy), name="servicebot-worker", daemon=True
     )
     process.start()
+    services.inbox.db.leave_checkpoints_to_others()
     services.inbox.notify = wake.set
     services.inbox.in_flight = InFlight(busy)
     return WorkerProcess(process, wake, stop)

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, sqlite_pragmas: dict[str, int] | None = None, **kwargs: Any) -> Engine:
+    """`sqlite_pragmas`: extra PRAGMAs for each new SQLite connection, read when it connects."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -20,7 +21,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             max_overflow=20,
             **kwargs,
         )
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, sqlite_pragmas if sqlite_pragmas is not None else {})
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
@@ -28,7 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 _READ_ONLY = "servicebot_read_only"
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, extra: dict[str, int]) -> None:
     """WAL lets readers run beside the writer; writes BEGIN IMMEDIATE, taking the write lock up front.
 
     pysqlite's default deferred transactions fail at once with "database is locked" when a reader
@@ -44,6 +45,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        for name, value in extra.items():
+            cursor.execute(f"PRAGMA {name}={int(value)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -62,7 +65,8 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self._pragmas: dict[str, int] = {}
+        self.engine = make_engine(url, self._pragmas, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
@@ -74,6 +78,16 @@ class Database:
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         self._local = threading.local()
+
+    def leave_checkpoints_to_others(self) -> None:
+        """Stop this process's commits from checkpointing the SQLite WAL.
+
+        A checkpoint runs inside whichever commit crosses the WAL's size limit and copies megabytes;
+        on the path that acknowledges Slack that is a stall. The worker, which also writes this file,
+        checkpoints it instead."""
+        if self.engine.dialect.name == "sqlite":
+            self._pragmas["wal_autocheckpoint"] = 0
+            self.engine.dispose()  # pooled connections were opened without it
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
