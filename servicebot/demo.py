@@ -746,28 +746,6 @@ class _Generator:
 
 
 # -- writing -----------------------------------------------------------------------------------------------
-def _ticket_row(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "id": ticket.id,
-        "desk": ticket.desk,
-        "requester": ticket.requester,
-        "text": ticket.text,
-        "source": ticket.source,
-        "status": ticket.status.value,
-        "intent": ticket.intent,
-        "queue": ticket.queue,
-        "priority": ticket.priority,
-        "confidence": ticket.confidence,
-        "assignee": ticket.assignee,
-        "resolver": ticket.resolver,
-        "rating": ticket.rating,
-        "version": ticket.version,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "resolved_at": ticket.resolved_at,
-    }
-
-
 class _Writer:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -775,20 +753,8 @@ class _Writer:
         self.events: list[dict[str, Any]] = []
 
     def add(self, ticket: Ticket) -> None:
-        self.tickets.append(_ticket_row(ticket))
-        self.events.extend(
-            {
-                "ticket_id": e.ticket_id,
-                "seq": e.seq,
-                "kind": e.kind.value,
-                "actor": e.actor,
-                "at": e.at,
-                "from_value": e.from_value,
-                "to_value": e.to_value,
-                "data": e.data,
-            }
-            for e in ticket.pending
-        )
+        self.tickets.append(repo.ticket_row(ticket))
+        self.events.extend(repo.event_row(e) for e in ticket.pending)
         if len(self.events) >= _CHUNK_EVENTS:
             self.flush()
 

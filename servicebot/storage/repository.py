@@ -80,26 +80,37 @@ def save_ticket(session: Session, ticket: Ticket) -> None:
         return
     try:
         with session.begin_nested():
-            session.execute(
-                insert(ticket_events),
-                [
-                    {
-                        "ticket_id": e.ticket_id,
-                        "seq": e.seq,
-                        "kind": e.kind.value,
-                        "actor": e.actor,
-                        "at": e.at,
-                        "from_value": e.from_value,
-                        "to_value": e.to_value,
-                        "data": e.data,
-                    }
-                    for e in ticket.pending
-                ],
-            )
+            session.execute(insert(ticket_events), [event_row(e) for e in ticket.pending])
     except IntegrityError as exc:
         raise ConcurrentUpdate(f"{ticket.ref} changed while this update was being made") from exc
     session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**_projection(ticket)))
     ticket.pending.clear()
+
+
+def event_row(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "ticket_id": event.ticket_id,
+        "seq": event.seq,
+        "kind": event.kind.value,
+        "actor": event.actor,
+        "at": event.at,
+        "from_value": event.from_value,
+        "to_value": event.to_value,
+        "data": event.data,
+    }
+
+
+def ticket_row(ticket: Ticket) -> dict[str, Any]:
+    """A whole `tickets` row for the aggregate, for loaders that insert with explicit ids."""
+    return {
+        "id": ticket.id,
+        "desk": ticket.desk,
+        "requester": ticket.requester,
+        "text": ticket.text,
+        "source": ticket.source,
+        "created_at": ticket.created_at,
+        **_projection(ticket),
+    }
 
 
 def _projection(ticket: Ticket) -> dict[str, Any]:
@@ -248,24 +259,15 @@ def ticket_for_message(session: Session, channel: str, ts: str) -> int | None:
 
 
 # -- inbox -----------------------------------------------------------------------------------------------
-def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
-    """Record a request; False if this key was seen before (a retry or a duplicate delivery)."""
-    try:
-        with session.begin_nested():
-            session.execute(
-                insert(inbound_requests).values(
-                    key=key, kind=kind, payload=payload, received_at=at, attempts=0
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
 _ACCEPT_INBOUND = text(
     "INSERT INTO inbound_requests (key, kind, payload, received_at, attempts) "
     "VALUES (:key, :kind, :payload, :received_at, 0) ON CONFLICT (key) DO NOTHING"
 ).bindparams(bindparam("payload", type_=JSON), bindparam("received_at", type_=UTCDateTime()))
+
+
+def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
+    """Record a request; False if this key was seen before (a retry or a duplicate delivery)."""
+    return key in accept_inbound_many(session, [(key, kind, payload)], at)
 
 
 def accept_inbound_many(
