@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import multiprocessing.process
 import sys
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -144,36 +145,54 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
         services.close()
 
 
-@dataclass
 class WorkerProcess:
-    process: multiprocessing.process.BaseProcess
-    wake: Wake
-    stop: Wake
+    """The worker beside this (web) process, restarted if it dies: the inbox keeps its work meanwhile.
+
+    One worker: SQLite has a single writer anyway, and one process doing the work in order is plenty for
+    a council's desk (hundreds of requests an hour, each a few milliseconds)."""
+
+    def __init__(self, settings: Settings, services: Services, check_every: float = 2.0) -> None:
+        self._spawn = multiprocessing.get_context("spawn")  # never fork a process with threads and sockets
+        self.settings = settings
+        self.wake, self.stop = self._spawn.Event(), self._spawn.Event()
+        self._busy = self._spawn.Value("i", 0)
+        self.restarts = 0
+        self.process = self._start()
+        services.inbox.db.leave_checkpoints_to_others()
+        services.inbox.notify = self.wake.set
+        services.inbox.in_flight = InFlight(self._busy)
+        self._watch = threading.Thread(target=self._supervise, args=(check_every,), daemon=True)
+        self._watch.start()
+
+    def _start(self) -> multiprocessing.process.BaseProcess:
+        process = self._spawn.Process(
+            target=run_worker,
+            args=(self.settings, self.wake, self.stop, self._busy),
+            name="servicebot-worker",
+            daemon=True,
+        )
+        process.start()
+        return process
+
+    def _supervise(self, check_every: float) -> None:
+        while not self.stop.wait(check_every):
+            if not self.process.is_alive():
+                log.error("worker process exited (code %s); starting another", self.process.exitcode)
+                self.restarts += 1
+                self.process = self._start()
 
     def close(self, timeout: float = 10.0) -> None:
         self.stop.set()
         self.wake.set()
+        self._watch.join(timeout)
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.terminate()
 
 
-def start_worker_process(settings: Settings, services: Services) -> WorkerProcess:
-    """Start the worker beside this (web) process; new requests recorded here wake it at once.
-
-    One worker: SQLite has a single writer anyway, and one process doing the work in order is plenty for
-    a council's desk (hundreds of requests an hour, each a few milliseconds)."""
-    spawn = multiprocessing.get_context("spawn")  # never fork a process that has threads and connections
-    wake, stop = spawn.Event(), spawn.Event()
-    busy = spawn.Value("i", 0)
-    process = spawn.Process(
-        target=run_worker, args=(settings, wake, stop, busy), name="servicebot-worker", daemon=True
-    )
-    process.start()
-    services.inbox.db.leave_checkpoints_to_others()
-    services.inbox.notify = wake.set
-    services.inbox.in_flight = InFlight(busy)
-    return WorkerProcess(process, wake, stop)
+def start_worker_process(settings: Settings, services: Services, check_every: float = 2.0) -> WorkerProcess:
+    """Start the worker; new requests recorded by this process wake it at once."""
+    return WorkerProcess(settings, services, check_every)
 
 
 def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> int:

@@ -384,8 +384,14 @@ def test_work_failed_by_slack_errors_is_retried_with_backoff_and_makes_one_ticke
     assert gaps == sorted(gaps) and gaps[0] >= 0.1, "each retry waits longer than the last"
 
 
-def test_the_production_worker_process_does_the_work(tmp_path: Path) -> None:
+def test_the_production_worker_process_does_the_work_and_is_restarted_if_it_dies(tmp_path: Path) -> None:
     with live_app(tmp_path, worker_process=True) as app:
+        worker = app.worker_process
+        assert worker is not None
+        worker.process.kill()
+        app.wait_until(
+            lambda: worker.restarts == 1 and worker.process.is_alive(), timeout=30, what="a restart"
+        )
         ts = fresh_ts()
         assert (
             app.sender.send_event(

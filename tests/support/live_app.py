@@ -35,6 +35,7 @@ class LiveApp:
     slack: FakeSlack
     sender: SlackSender
     base_url: str
+    worker_process: bot.WorkerProcess | None = None
 
     def tickets(self) -> list[Ticket]:
         return self.services.tickets.search(repo.TicketFilter(limit=10_000))
@@ -83,21 +84,23 @@ def live_app(tmp_path: Path, *, worker_process: bool = False, **env: str) -> Ite
         )
         services = build_services(settings)
         slack_app = bot.build_slack_app(services)
-        with _worker(settings, services, slack_app, worker_process):
+        with _worker(settings, services, slack_app, worker_process) as process:
             try:
                 with serve_wsgi(bot.wsgi_app(slack_app, services)) as base_url:
                     sender = SlackSender(f"{base_url}/slack/events", SIGNING_SECRET, slack=slack)
-                    yield LiveApp(services, slack_app, slack, sender, base_url)
+                    yield LiveApp(services, slack_app, slack, sender, base_url, process)
             finally:
                 services.close()
 
 
 @contextmanager
-def _worker(settings: Any, services: Services, slack_app: bot.SlackApp, process: bool) -> Iterator[None]:
+def _worker(
+    settings: Any, services: Services, slack_app: bot.SlackApp, process: bool
+) -> Iterator[bot.WorkerProcess | None]:
     if process:
-        worker = bot.start_worker_process(settings, services)
+        worker = bot.start_worker_process(settings, services, check_every=0.2)
         try:
-            yield
+            yield worker
         finally:
             worker.close()
         return
@@ -109,7 +112,7 @@ def _worker(settings: Any, services: Services, slack_app: bot.SlackApp, process:
     )
     thread.start()
     try:
-        yield
+        yield None
     finally:
         stop.set()
         wake.set()
