@@ -48,16 +48,16 @@ def on_message(ctx: SlackContext, event: MessageEvent) -> None:
     if not _is_person(ctx, event):
         return
     assert event.user is not None
+    is_dm = event.channel_type == "im"
+    if not is_dm and ctx.bot_user_id and f"<@{ctx.bot_user_id}" in event.text:
+        return  # Slack sends this message again as an app_mention event, which does the work
     if event.in_thread and _comment_on_ticket(ctx, event, event.text):
         return
-    is_dm = event.channel_type == "im"
     settings = ctx.services.settings
     desk = settings.desk_for_channel(event.channel)
     is_intake = desk is not None and event.channel in desk.intake_channels
     if not is_dm and (not is_intake or event.in_thread):
         return
-    if ctx.bot_user_id and f"<@{ctx.bot_user_id}" in event.text and not is_dm:
-        return  # the app_mention event for this same message does the work
     _converse(ctx, event, event.text, "dm" if is_dm else "message", desk.id if is_intake and desk else None)
 
 

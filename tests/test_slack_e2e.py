@@ -160,6 +160,19 @@ def test_replies_in_a_ticket_thread_are_recorded_as_comments(live: LiveApp) -> N
     assert live.ticket_count() == 1
 
 
+def test_a_mention_in_a_ticket_thread_is_one_comment_not_two(live: LiveApp) -> None:
+    ts, _ = _log_message(live, "the intranet will not load on my laptop")
+    text = f"<@{BOT_USER_ID}> still broken after a restart"
+    reply_ts = fresh_ts()
+    live.sender.send_event(message_event(text, channel=INTAKE, ts=reply_ts, thread_ts=ts))
+    live.sender.send_event(app_mention_event(text, channel=INTAKE, ts=reply_ts, thread_ts=ts))
+    live.settled()
+    [ticket] = live.tickets()
+    comments = [e for e in live.services.tickets.history(ticket.id) if e.kind is EventKind.COMMENTED]
+    assert [c.data["text"] for c in comments] == ["still broken after a restart"]
+    assert live.ticket_count() == 1
+
+
 # -- slash command, shortcut, reaction ------------------------------------------------------------------
 def test_slash_command_new_logs_a_ticket_with_its_card_in_the_channel(live: LiveApp) -> None:
     started = time.monotonic()
