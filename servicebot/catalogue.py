@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -78,3 +80,50 @@ class Catalogue:
 
     def for_desk(self, desk: str | None) -> list[Intent]:
         return [i for i in self.intents.values() if desk is None or i.desk == desk]
+
+
+MIN_EXAMPLES = 10
+MIN_KEYWORDS = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Literal["error", "warning"]
+    intent: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: intent {self.intent}: {self.message}"
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def lint(catalogue: Catalogue) -> list[Finding]:
+    """What a desk lead should fix: an example taught to two intents (error), thin intents (warning)."""
+    findings: list[Finding] = []
+    owner: dict[str, str] = {}
+    for intent in catalogue.intents.values():
+        seen_here: set[str] = set()
+        for example in intent.examples:
+            key = _normal(example)
+            if key in seen_here:
+                findings.append(Finding("warning", intent.id, f"example repeated: {example!r}"))
+            seen_here.add(key)
+            other = owner.setdefault(key, intent.id)
+            if other != intent.id:
+                findings.append(
+                    Finding("error", intent.id, f"example {example!r} is also an example of {other}")
+                )
+        if len(seen_here) < MIN_EXAMPLES:
+            findings.append(
+                Finding(
+                    "warning", intent.id, f"only {len(seen_here)} distinct examples (want {MIN_EXAMPLES}+)"
+                )
+            )
+        if len(intent.keywords) < MIN_KEYWORDS:
+            findings.append(
+                Finding("warning", intent.id, f"only {len(intent.keywords)} keywords (want {MIN_KEYWORDS}+)")
+            )
+    return findings

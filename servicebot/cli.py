@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from servicebot.catalogue import CatalogueError
@@ -44,6 +45,17 @@ def _build_parser() -> argparse.ArgumentParser:
     show = ticket_commands.add_parser("show", help="a ticket and its full history")
     show.add_argument("ticket", help="ticket id, e.g. T-00042")
     show.add_argument("--format", choices=["table", "json"], default="table")
+
+    triage = commands.add_parser("triage", help="classify a query (or a file of them) without logging it")
+    triage.add_argument("text", nargs="?", help="the query; omit with --batch")
+    triage.add_argument("--batch", metavar="FILE", help="one query a line ('-' for stdin); JSON lines out")
+    triage.add_argument("--desk", default=None, help="restrict to one desk's intents")
+    triage.add_argument("--format", choices=["text", "json", "jsonl"], default=None)
+
+    intents = commands.add_parser("intents", help="the intent catalogue")
+    intent_commands = intents.add_subparsers(dest="intents_command", required=True, metavar="ACTION")
+    check = intent_commands.add_parser("check", help="validate the catalogue and report what to fix")
+    check.add_argument("--dir", type=Path, default=None, help="catalogue folder (default: the shipped one)")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -94,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from servicebot.bootstrap import build_services
 
+    if args.command in ("triage", "intents"):
+        return _triage_commands(args, settings)
     if args.command in ("run", "serve"):
         import bot
 
@@ -132,6 +146,28 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
+    from servicebot import triage_cli
+
+    if args.command == "intents":
+        return triage_cli.check_catalogue(settings, args.dir, sys.stdout)
+    if args.desk is not None and args.desk not in settings.desks:
+        raise ConfigError(f"--desk: unknown desk {args.desk!r}; desks: {', '.join(settings.desks)}")
+    if (args.text is None) == (args.batch is None):
+        raise ConfigError("triage: give either a text or --batch FILE, not both or neither")
+    _, engine = triage_cli.build_engine(settings)
+    if args.batch is not None:
+        if args.format not in (None, "jsonl"):
+            raise ConfigError("--format: --batch writes JSON lines (jsonl)")
+        source = None if args.batch == "-" else Path(args.batch)
+        if source is not None and not source.is_file():
+            raise ConfigError(f"--batch: no such file {args.batch!r}")
+        return triage_cli.triage_batch(engine, source, args.desk, sys.stdout)
+    if args.format == "jsonl":
+        raise ConfigError("--format: jsonl is for --batch; use json for one text")
+    return triage_cli.triage_one(engine, args.text, args.desk, args.format or "text", sys.stdout)
 
 
 def _tickets(args: argparse.Namespace, services: Any) -> int:

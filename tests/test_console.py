@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_CONFIG
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SERVICEBOT_"))}
-    env["SERVICEBOT_CONFIG"] = str(EXAMPLE_CONFIG)
-    env["SERVICEBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
-    env.update(extra)
-    return env
-
-
-def servicebot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "servicebot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path, **env),
-        cwd=tmp_path,
-        timeout=60,
-    )
+from tests.support.cli import servicebot
 
 
 def test_console_logs_triages_and_resolves_a_ticket(tmp_path: Path) -> None:
