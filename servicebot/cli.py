@@ -12,6 +12,7 @@ from typing import Any
 from servicebot.catalogue import CatalogueError
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.tickets import Status, TicketRuleError, parse_ref
+from servicebot.labelled import LabelledDataError
 from servicebot.services.actors import Role
 from servicebot.services.tickets import TicketNotFound
 from servicebot.storage.repository import TicketFilter
@@ -56,6 +57,12 @@ def _build_parser() -> argparse.ArgumentParser:
     intent_commands = intents.add_subparsers(dest="intents_command", required=True, metavar="ACTION")
     check = intent_commands.add_parser("check", help="validate the catalogue and report what to fix")
     check.add_argument("--dir", type=Path, default=None, help="catalogue folder (default: the shipped one)")
+    evaluate = intent_commands.add_parser("eval", help="train a fresh engine on TRAIN, report on TEST")
+    evaluate.add_argument("--train", type=Path, required=True, help="CSV with columns text,label")
+    evaluate.add_argument("--test", type=Path, required=True, help="CSV with columns text,label")
+    evaluate.add_argument("--predictions", type=Path, help="write text,label,predicted,confidence here")
+    evaluate.add_argument("--format", choices=["text", "json"], default="text")
+    evaluate.add_argument("--oos-label", help="the label of out-of-scope rows (report their recall)")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -93,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return _dispatch(args, settings)
-    except (ConfigError, CatalogueError) as exc:
+    except (ConfigError, CatalogueError, LabelledDataError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2
     except (TicketNotFound, TicketRuleError) as exc:
@@ -151,6 +158,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
     from servicebot import triage_cli
 
+    if args.command == "intents" and args.intents_command == "eval":
+        return triage_cli.evaluate_files(
+            args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout
+        )
     if args.command == "intents":
         return triage_cli.check_catalogue(settings, args.dir, sys.stdout)
     if args.desk is not None and args.desk not in settings.desks:

@@ -6,8 +6,7 @@ This is the day-one engine; anything with `classify(text, desk) -> Triage` can r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -24,51 +23,68 @@ class TriageEngine(Protocol):
     def classify(self, text: str, desk: str | None = None) -> Triage: ...
 
 
-@dataclass(frozen=True)
-class _Index:
-    phrases: list[str]
-    owners: list[str]
-    keywords: list[tuple[re.Pattern[str], str]]
+class FuzzyIndex:
+    """Labelled phrases, matched with rapidfuzz: each label scores its best phrase (0–100), and a keyword
+    said outright scores high. Built from any (phrase, label) pairs, so it can be trained from a CSV."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str]], keywords: Iterable[tuple[str, str]] = ()) -> None:
+        self.phrases: list[str] = []
+        self.owners: list[str] = []
+        for phrase, label in phrases:
+            normal = normalise_for_matching(phrase)
+            if normal:
+                self.phrases.append(normal)
+                self.owners.append(label)
+        self.keywords = [
+            (re.compile(rf"\b{re.escape(normal)}\b"), label)
+            for keyword, label in keywords
+            if (normal := normalise_for_matching(keyword))
+        ]
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Labels with their scores, best first."""
+        query = normalise_for_matching(text)
+        scores: dict[str, float] = {}
+        if query and self.phrases:
+            for _phrase, score, position in process.extract(
+                query, self.phrases, scorer=fuzz.token_set_ratio, limit=40, score_cutoff=40
+            ):
+                owner = self.owners[position]
+                scores[owner] = max(scores.get(owner, 0.0), float(score))
+            for pattern, owner in self.keywords:
+                if pattern.search(query):
+                    # A distinctive keyword said outright is strong evidence, more so when it is long.
+                    scores[owner] = max(scores.get(owner, 0.0), min(96.0, 86.0 + len(pattern.pattern) / 3))
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def confidence(ranked: list[tuple[str, float]]) -> float:
+    """The best score, discounted when the runner-up is close: a near tie is not a confident answer."""
+    if not ranked:
+        return 0.0
+    top = ranked[0][1]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    margin = min(1.0, (top - second) / 20.0)
+    return round((top / 100.0) * (0.8 + 0.2 * margin), 4)
+
+
+def _catalogue_index(intents: list[Intent]) -> FuzzyIndex:
+    return FuzzyIndex(
+        ((phrase, i.id) for i in intents for phrase in (i.title, *i.examples, *i.keywords)),
+        ((keyword, i.id) for i in intents for keyword in i.keywords),
+    )
 
 
 class CatalogueMatcher:
     def __init__(self, catalogue: Catalogue, desks: Mapping[str, Desk]) -> None:
         self.catalogue = catalogue
         self.desks = desks
-        self._indexes = {desk: self._index(catalogue.for_desk(desk)) for desk in desks}
-        self._indexes[""] = self._index(catalogue.for_desk(None))
-
-    @staticmethod
-    def _index(intents: list[Intent]) -> _Index:
-        phrases, owners, keywords = [], [], []
-        for intent in intents:
-            for phrase in (intent.title, *intent.examples, *intent.keywords):
-                normal = normalise_for_matching(phrase)
-                if normal:
-                    phrases.append(normal)
-                    owners.append(intent.id)
-            for keyword in intent.keywords:
-                normal = normalise_for_matching(keyword)
-                if normal:
-                    keywords.append((re.compile(rf"\b{re.escape(normal)}\b"), intent.id))
-        return _Index(phrases, owners, keywords)
+        self._indexes = {desk: _catalogue_index(catalogue.for_desk(desk)) for desk in desks}
+        self._indexes[""] = _catalogue_index(catalogue.for_desk(None))
 
     def classify(self, text: str, desk: str | None = None) -> Triage:
-        query = normalise_for_matching(text)
         index = self._indexes.get(desk or "", self._indexes[""])
-        scores: dict[str, float] = {}
-        if query and index.phrases:
-            for _phrase, score, position in process.extract(
-                query, index.phrases, scorer=fuzz.token_set_ratio, limit=40, score_cutoff=40
-            ):
-                owner = index.owners[position]
-                scores[owner] = max(scores.get(owner, 0.0), float(score))
-            for pattern, owner in index.keywords:
-                if pattern.search(query):
-                    # A distinctive keyword said outright is strong evidence, more so when it is long.
-                    scores[owner] = max(scores.get(owner, 0.0), min(96.0, 86.0 + len(pattern.pattern) / 3))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return self._decide(ranked, desk)
+        return self._decide(index.rank(text), desk)
 
     def _decide(self, ranked: list[tuple[str, float]], desk_id: str | None) -> Triage:
         candidates = tuple(
@@ -80,17 +96,14 @@ class CatalogueMatcher:
             )
             for i, s in ranked[:4]
         )
-        top = ranked[0][1] if ranked else 0.0
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        margin = min(1.0, (top - second) / 20.0)
-        confidence = round((top / 100.0) * (0.8 + 0.2 * margin), 4)
-        if not ranked or confidence < OUT_OF_SCOPE_BELOW:
+        sure = confidence(ranked)
+        if not ranked or sure < OUT_OF_SCOPE_BELOW:
             desk = self.desks.get(desk_id or "") or next(iter(self.desks.values()))
             return Triage(
                 intent=None,
                 queue=desk.default_queue,
                 priority="P3",
-                confidence=confidence,
+                confidence=sure,
                 candidates=candidates,
                 out_of_scope=True,
                 desk=desk.id,
@@ -100,7 +113,7 @@ class CatalogueMatcher:
             intent=best.id,
             queue=best.queue,
             priority=best.priority,
-            confidence=confidence,
+            confidence=sure,
             candidates=candidates,
             out_of_scope=False,
             desk=best.desk,

@@ -5,8 +5,10 @@ Neither needs the database: triage reads the catalogue, and the engine answers f
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -15,7 +17,9 @@ from intents import load_catalogue
 from servicebot.catalogue import Catalogue, CatalogueError, lint
 from servicebot.config import Settings
 from servicebot.domain.triage import Triage
-from servicebot.matcher import CatalogueMatcher, TriageEngine
+from servicebot.evaluation import Report, evaluate
+from servicebot.labelled import read_labelled_csv, thin_labels
+from servicebot.matcher import OUT_OF_SCOPE_BELOW, CatalogueMatcher, FuzzyIndex, TriageEngine, confidence
 from servicebot.text import has_words
 
 
@@ -109,3 +113,88 @@ def check_catalogue(settings: Settings, catalogue_dir: Path | None, out: TextIO)
         file=out,
     )
     return 1 if errors else 0
+
+
+def evaluate_files(
+    train: Path, test: Path, predictions: Path | None, fmt: str, oos_label: str | None, out: TextIO
+) -> int:
+    """Train a fresh engine on TRAIN only (no shipped catalogue, no database), predict TEST, report."""
+    train_set, test_set = read_labelled_csv(train), read_labelled_csv(test)
+    for problem in train_set.problems + test_set.problems:
+        print(f"servicebot: skipped {problem}", file=sys.stderr)
+    thin = thin_labels(train_set)
+    if thin:
+        shown = ", ".join(thin[:10]) + (" …" if len(thin) > 10 else "")
+        print(
+            f"servicebot: warning: {len(thin)} label(s) have one training example: {shown}", file=sys.stderr
+        )
+    started = time.perf_counter()
+    index = FuzzyIndex((e.text, e.label) for e in train_set.examples)
+    trained = time.perf_counter() - started
+    predicted: list[tuple[str, float]] = []
+    for example in test_set.examples:
+        ranked = index.rank(example.text)
+        sure = confidence(ranked)
+        if ranked and (oos_label is None or sure >= OUT_OF_SCOPE_BELOW):
+            predicted.append((ranked[0][0], sure))
+        else:
+            predicted.append((oos_label or "", sure))
+    truth = [e.label for e in test_set.examples]
+    report = evaluate(truth, [label for label, _ in predicted], oos_label=oos_label)
+    if predictions is not None:
+        with predictions.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "label", "predicted", "confidence"])
+            for example, (label, sure) in zip(test_set.examples, predicted, strict=True):
+                writer.writerow([example.text, example.label, label, f"{sure:.4f}"])
+    sizes = {
+        "train": len(train_set.examples),
+        "test": len(test_set.examples),
+        "train_seconds": round(trained, 3),
+    }
+    if fmt == "json":
+        print(json.dumps({**sizes, **_report_json(report)}, indent=2), file=out)
+    else:
+        _print_report(report, sizes, out)
+    return 0
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {
+        "accuracy": round(report.accuracy, 4),
+        "macro_f1": round(report.macro_f1, 4),
+        "oos_recall": None if report.oos_recall is None else round(report.oos_recall, 4),
+        "in_scope_accuracy": None if report.in_scope_accuracy is None else round(report.in_scope_accuracy, 4),
+        "per_label": [
+            {
+                "label": s.label,
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "support": s.support,
+            }
+            for s in report.per_label
+        ],
+        "confusions": [{"label": t, "predicted": p or None, "count": n} for t, p, n in report.confusions],
+    }
+
+
+def _print_report(report: Report, sizes: dict[str, Any], out: TextIO) -> None:
+    print(
+        f"trained on {sizes['train']} examples in {sizes['train_seconds']} s; tested on {sizes['test']}",
+        file=out,
+    )
+    print(f"accuracy {report.accuracy:.4f}   macro-F1 {report.macro_f1:.4f}", file=out)
+    if report.oos_recall is not None or report.in_scope_accuracy is not None:
+        oos = "-" if report.oos_recall is None else f"{report.oos_recall:.4f}"
+        ins = "-" if report.in_scope_accuracy is None else f"{report.in_scope_accuracy:.4f}"
+        print(f"out-of-scope recall {oos}   in-scope accuracy {ins}", file=out)
+    print("\nmost frequent confusions (true → predicted: count)", file=out)
+    for true, guess, count in report.confusions[:20]:
+        print(f"  {true} → {guess or '(none)'}: {count}", file=out)
+    width = max(len(s.label) for s in report.per_label)
+    print(f"\n{'label':<{width}}  precision  recall     f1  support", file=out)
+    for s in report.per_label:
+        print(
+            f"{s.label:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}  {s.support:7d}", file=out
+        )
