@@ -10,6 +10,7 @@ from servicebot.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.config import Settings
 from servicebot.domain.tickets import (
     OPEN_STATUSES,
+    SYSTEM_ACTOR,
     Status,
     Ticket,
     TicketEvent,
@@ -109,12 +110,12 @@ class TicketService:
             )
         except _SourceTaken:
             # Another delivery of the same message won the race; its ticket is the answer.
-            with self.db.transaction() as session:
+            with self.db.read() as session:
                 found = repo.ticket_for_source(session, source.key or "")
                 ticket = repo.load_ticket(session, found) if found is not None else None
             if ticket is None:
                 raise RuntimeError(f"source {source.key} lost its ticket") from None
-            return Intake(ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None)
+            return _already_logged(ticket, triage)
 
     def _open_ticket(
         self,
@@ -134,9 +135,7 @@ class TicketService:
                 if existing is not None:
                     ticket = repo.load_ticket(session, existing)
                     assert ticket is not None
-                    return Intake(
-                        ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None
-                    )
+                    return _already_logged(ticket, triage)
             ticket_id = repo.new_ticket_id(
                 session, desk=desk, requester=requester.id, text=cleaned, source=source.kind, at=now
             )
@@ -158,7 +157,7 @@ class TicketService:
             if intent is not None:
                 ticket.triage(
                     TriageDecision(intent.id, intent.queue, intent.priority, triage.confidence, "auto"),
-                    "servicebot",
+                    SYSTEM_ACTOR,
                     now,
                 )
                 if intent.self_help is not None:
@@ -363,6 +362,11 @@ class TicketService:
                 if attempt == _RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
+
+
+def _already_logged(ticket: Ticket, triage: Triage) -> Intake:
+    """The answer for a source message that already has a ticket: that ticket, with nothing to ask."""
+    return Intake(ticket=ticket, triage=triage, created=False, needs_pick=False, self_help=None)
 
 
 def slack_source_key(channel: str, ts: str) -> str:
