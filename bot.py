@@ -140,6 +140,7 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
     try:
         client = slack_client(settings)
         context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
+        services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
         handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
     finally:
         services.close()

@@ -9,9 +9,9 @@ from intents import load_catalogue
 from servicebot.catalogue import Catalogue
 from servicebot.config import Settings
 from servicebot.conversation import Conversation
-from servicebot.matcher import CatalogueMatcher
 from servicebot.services.actors import Actor, Role
 from servicebot.services.inbox import Inbox
+from servicebot.services.learning import LearningTriage, TrainingData
 from servicebot.services.tickets import Clock, TicketService, utc_now
 from servicebot.storage import migrate
 from servicebot.storage.db import Database
@@ -22,6 +22,8 @@ class Services:
     settings: Settings
     db: Database
     catalogue: Catalogue
+    training: TrainingData
+    triage: LearningTriage
     tickets: TicketService
     conversation: Conversation
     inbox: Inbox
@@ -30,6 +32,7 @@ class Services:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
 
     def close(self) -> None:
+        self.triage.close()
         self.inbox.close()
         self.inbox.db.dispose()
         self.db.dispose()
@@ -41,6 +44,7 @@ def build_services(
     clock: Clock = utc_now,
     upgrade_schema: bool = True,
     catalogue_dir: Path | None = None,
+    background_training: bool = True,
 ) -> Services:
     db = Database(settings.database_url)
     inbox_db = (
@@ -51,6 +55,9 @@ def build_services(
         for database in {id(db): db, id(inbox_db): inbox_db}.values():
             migrate.upgrade(database.engine)
     catalogue = load_catalogue(catalogue_dir, settings.desks)
-    engine = CatalogueMatcher(catalogue, settings.desks)
-    tickets = TicketService(db, engine, catalogue, settings, clock)
-    return Services(settings, db, catalogue, tickets, Conversation(tickets), Inbox(inbox_db, clock))
+    training = TrainingData(db, catalogue, clock)
+    triage = LearningTriage(training, settings, background=background_training)
+    tickets = TicketService(db, triage, catalogue, settings, clock, training)
+    return Services(
+        settings, db, catalogue, training, triage, tickets, Conversation(tickets), Inbox(inbox_db, clock)
+    )

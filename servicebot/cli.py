@@ -63,6 +63,30 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", type=Path, help="write text,label,predicted,confidence here")
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
     evaluate.add_argument("--oos-label", help="the label of out-of-scope rows (report their recall)")
+    evaluate.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=None,
+        help="with --oos-label: below this confidence, out of scope",
+    )
+    imports = intent_commands.add_parser(
+        "import", help="teach triage from historical tickets (CSV text,label)"
+    )
+    imports.add_argument(
+        "file", type=Path, help="CSV with columns text,label (label: an intent id or out_of_scope)"
+    )
+    imports.add_argument("--by", default="cli", help="who is importing (recorded for audit)")
+    learned = intent_commands.add_parser("learned", help="what triage has been taught: corrections and picks")
+    learned.add_argument("--all", action="store_true", help="imported examples too")
+    learned.add_argument("--limit", type=_positive, default=50)
+    learned.add_argument("--format", choices=["table", "json"], default="table")
+    revoke = intent_commands.add_parser("revoke", help="undo taught examples (by id, or a whole import)")
+    revoke.add_argument(
+        "ids", nargs="*", type=_positive, help="example ids from `servicebot intents learned`"
+    )
+    revoke.add_argument("--batch", help="an import's batch name, as `intents import` printed it")
+    revoke.add_argument("--by", default="cli", help="who is revoking (recorded for audit)")
+    revoke.add_argument("--reason", default="revoked from the command line")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -85,6 +109,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
     return value
 
 
@@ -157,28 +191,41 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
     from servicebot import triage_cli
+    from servicebot.bootstrap import build_services
+    from servicebot.triage_model import DEFAULT_THRESHOLD
 
     if args.command == "intents" and args.intents_command == "eval":
+        if args.threshold is not None and args.oos_label is None:
+            raise ConfigError("--threshold: only used with --oos-label")
+        threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
         return triage_cli.evaluate_files(
-            args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout
+            args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout, threshold
         )
-    if args.command == "intents":
+    if args.command == "intents" and args.intents_command == "check":
         return triage_cli.check_catalogue(settings, args.dir, sys.stdout)
-    if args.desk is not None and args.desk not in settings.desks:
-        raise ConfigError(f"--desk: unknown desk {args.desk!r}; desks: {', '.join(settings.desks)}")
-    if (args.text is None) == (args.batch is None):
-        raise ConfigError("triage: give either a text or --batch FILE, not both or neither")
-    _, engine = triage_cli.build_engine(settings)
-    if args.batch is not None:
-        if args.format not in (None, "jsonl"):
+    if args.command == "intents" and args.intents_command == "revoke" and not (args.ids or args.batch):
+        raise ConfigError("revoke: give example ids or --batch NAME")
+    if args.command == "triage":
+        if args.desk is not None and args.desk not in settings.desks:
+            raise ConfigError(f"--desk: unknown desk {args.desk!r}; desks: {', '.join(settings.desks)}")
+        if (args.text is None) == (args.batch is None):
+            raise ConfigError("triage: give either a text or --batch FILE, not both or neither")
+        if args.batch is not None and args.format not in (None, "jsonl"):
             raise ConfigError("--format: --batch writes JSON lines (jsonl)")
-        source = None if args.batch == "-" else Path(args.batch)
+        if args.batch is None and args.format == "jsonl":
+            raise ConfigError("--format: jsonl is for --batch; use json for one text")
+        source = None if args.batch in (None, "-") else Path(args.batch)
         if source is not None and not source.is_file():
             raise ConfigError(f"--batch: no such file {args.batch!r}")
-        return triage_cli.triage_batch(engine, source, args.desk, sys.stdout)
-    if args.format == "jsonl":
-        raise ConfigError("--format: jsonl is for --batch; use json for one text")
-    return triage_cli.triage_one(engine, args.text, args.desk, args.format or "text", sys.stdout)
+    services = build_services(settings, background_training=False)
+    try:
+        if args.command == "intents":
+            return triage_cli.training_command(args, services.training, settings.tz, sys.stdout)
+        if args.batch is not None:
+            return triage_cli.triage_batch(services.triage, source, args.desk, sys.stdout)
+        return triage_cli.triage_one(services.triage, args.text, args.desk, args.format or "text", sys.stdout)
+    finally:
+        services.close()
 
 
 def _tickets(args: argparse.Namespace, services: Any) -> int:

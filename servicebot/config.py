@@ -27,6 +27,9 @@ from pydantic import (
 DEFAULT_CONFIG_PATH = "servicebot.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///servicebot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+# Triage's confidence is the estimated chance its answer is right; below this it asks instead. A wrong
+# route costs a transfer and the first-contact resolution, a question costs the requester one click.
+DEFAULT_CONFIDENCE_THRESHOLD = 0.55
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -90,7 +93,7 @@ class Desk(_Strict):
     triage_channel: str | None = None
     default_queue: str
     second_line_queue: str
-    confidence_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
+    confidence_threshold: float = Field(default=DEFAULT_CONFIDENCE_THRESHOLD, ge=0.0, le=1.0)
     queues: tuple[Queue, ...]
 
     @model_validator(mode="after")
@@ -163,6 +166,7 @@ class Settings(_Strict):
     desks: dict[str, Desk]
     agents: frozenset[str]
     managers: frozenset[str]
+    model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
 
     @property
     def inbox_database_url(self) -> str:
@@ -235,6 +239,17 @@ def _default_file_config() -> dict[str, Any]:
     }
 
 
+def _model_cache_dir(env: Mapping[str, str]) -> str | None:
+    """SERVICEBOT_MODEL_CACHE: a folder, or "off"; by default the user's cache folder (XDG)."""
+    chosen = env.get("SERVICEBOT_MODEL_CACHE", "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return chosen
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "servicebot")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read SERVICEBOT_* / SLACK_* from `env` (default os.environ) and the YAML file it names."""
     env = os.environ if env is None else env
@@ -272,6 +287,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "desks": file_config.desks,
         "agents": frozenset(file_config.roles.agents) | env_ids("SERVICEBOT_AGENTS"),
         "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
+        "model_cache_dir": _model_cache_dir(env),
     }
     if not values["slack_api_url"].endswith("/"):
         values["slack_api_url"] += "/"

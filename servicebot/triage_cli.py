@@ -1,31 +1,32 @@
-"""`servicebot triage` and `servicebot intents check`: triage and the catalogue from the command line.
-
-Neither needs the database: triage reads the catalogue, and the engine answers from it.
+"""`servicebot triage` and `servicebot intents …`: triage, the catalogue and its training data from the
+command line. `triage` answers with the same learned engine the bot runs (catalogue plus what the desk has
+taught it); `intents eval` trains a fresh classifier on a file and nothing else.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import statistics
 import sys
 import time
 from collections.abc import Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
 from intents import load_catalogue
-from servicebot.catalogue import Catalogue, CatalogueError, lint
+from servicebot.catalogue import CatalogueError, lint
+from servicebot.classifier import train
 from servicebot.config import Settings
+from servicebot.domain.tickets import format_ref
 from servicebot.domain.triage import Triage
 from servicebot.evaluation import Report, evaluate
 from servicebot.labelled import read_labelled_csv, thin_labels
-from servicebot.matcher import OUT_OF_SCOPE_BELOW, CatalogueMatcher, FuzzyIndex, TriageEngine, confidence
+from servicebot.services.learning import TrainingData
+from servicebot.storage.training import StoredExample
 from servicebot.text import has_words
-
-
-def build_engine(settings: Settings, catalogue_dir: Path | None = None) -> tuple[Catalogue, TriageEngine]:
-    catalogue = load_catalogue(catalogue_dir, settings.desks)
-    return catalogue, CatalogueMatcher(catalogue, settings.desks)
+from servicebot.triage_model import DEFAULT_THRESHOLD, TriageEngine
 
 
 def triage_json(text: str, triage: Triage) -> dict[str, Any]:
@@ -116,10 +117,19 @@ def check_catalogue(settings: Settings, catalogue_dir: Path | None, out: TextIO)
 
 
 def evaluate_files(
-    train: Path, test: Path, predictions: Path | None, fmt: str, oos_label: str | None, out: TextIO
+    train_file: Path,
+    test_file: Path,
+    predictions: Path | None,
+    fmt: str,
+    oos_label: str | None,
+    out: TextIO,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> int:
-    """Train a fresh engine on TRAIN only (no shipped catalogue, no database), predict TEST, report."""
-    train_set, test_set = read_labelled_csv(train), read_labelled_csv(test)
+    """Train a fresh classifier on TRAIN only (no shipped catalogue, no database), predict TEST, report.
+
+    With `oos_label`, a prediction whose confidence is below `threshold` counts as out of scope: the bot
+    would ask rather than guess."""
+    train_set, test_set = read_labelled_csv(train_file), read_labelled_csv(test_file)
     for problem in train_set.problems + test_set.problems:
         print(f"servicebot: skipped {problem}", file=sys.stderr)
     thin = thin_labels(train_set)
@@ -129,16 +139,18 @@ def evaluate_files(
             f"servicebot: warning: {len(thin)} label(s) have one training example: {shown}", file=sys.stderr
         )
     started = time.perf_counter()
-    index = FuzzyIndex((e.text, e.label) for e in train_set.examples)
+    model = train([e.text for e in train_set.examples], [e.label for e in train_set.examples])
     trained = time.perf_counter() - started
     predicted: list[tuple[str, float]] = []
+    latencies: list[float] = []
     for example in test_set.examples:
-        ranked = index.rank(example.text)
-        sure = confidence(ranked)
-        if ranked and (oos_label is None or sure >= OUT_OF_SCOPE_BELOW):
-            predicted.append((ranked[0][0], sure))
+        began = time.perf_counter()
+        best = model.rank(example.text, limit=1)[0]
+        latencies.append(time.perf_counter() - began)
+        if oos_label is not None and best.probability < threshold:
+            predicted.append((oos_label, best.probability))
         else:
-            predicted.append((oos_label or "", sure))
+            predicted.append((best.label, best.probability))
     truth = [e.label for e in test_set.examples]
     report = evaluate(truth, [label for label, _ in predicted], oos_label=oos_label)
     if predictions is not None:
@@ -151,6 +163,8 @@ def evaluate_files(
         "train": len(train_set.examples),
         "test": len(test_set.examples),
         "train_seconds": round(trained, 3),
+        "predict_ms_p50": round(statistics.median(latencies) * 1000, 4),
+        "threshold": threshold if oos_label is not None else None,
     }
     if fmt == "json":
         print(json.dumps({**sizes, **_report_json(report)}, indent=2), file=out)
@@ -181,14 +195,19 @@ def _report_json(report: Report) -> dict[str, Any]:
 
 def _print_report(report: Report, sizes: dict[str, Any], out: TextIO) -> None:
     print(
-        f"trained on {sizes['train']} examples in {sizes['train_seconds']} s; tested on {sizes['test']}",
+        f"trained on {sizes['train']} examples in {sizes['train_seconds']} s; tested on {sizes['test']} "
+        f"(median {sizes['predict_ms_p50']} ms a message)",
         file=out,
     )
     print(f"accuracy {report.accuracy:.4f}   macro-F1 {report.macro_f1:.4f}", file=out)
     if report.oos_recall is not None or report.in_scope_accuracy is not None:
         oos = "-" if report.oos_recall is None else f"{report.oos_recall:.4f}"
         ins = "-" if report.in_scope_accuracy is None else f"{report.in_scope_accuracy:.4f}"
-        print(f"out-of-scope recall {oos}   in-scope accuracy {ins}", file=out)
+        print(
+            f"out-of-scope recall {oos}   in-scope accuracy {ins}   "
+            f"(confidence threshold {sizes['threshold']})",
+            file=out,
+        )
     print("\nmost frequent confusions (true → predicted: count)", file=out)
     for true, guess, count in report.confusions[:20]:
         print(f"  {true} → {guess or '(none)'}: {count}", file=out)
@@ -198,3 +217,68 @@ def _print_report(report: Report, sizes: dict[str, Any], out: TextIO) -> None:
         print(
             f"{s.label:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}  {s.support:7d}", file=out
         )
+
+
+def training_command(args: Any, training: TrainingData, tz: tzinfo, out: TextIO) -> int:
+    """`intents import`, `intents learned` and `intents revoke`."""
+    if args.intents_command == "import":
+        report = training.import_csv(args.file, args.by)
+        for problem in report.problems:
+            print(f"servicebot: skipped {problem}", file=sys.stderr)
+        print(
+            f"imported {report.added} example(s) as batch {report.batch!r}; "
+            f"{report.already_known} already known, {len(report.problems)} skipped. "
+            "Triage retrains on them at its next check (a running bot within seconds).",
+            file=out,
+        )
+        return 0
+    if args.intents_command == "learned":
+        rows = training.taught(include_imports=args.all, limit=args.limit)
+        if args.format == "json":
+            print(json.dumps([_example_json(r) for r in rows], indent=2, ensure_ascii=False), file=out)
+            return 0
+        if not rows:
+            print("Nothing taught yet: corrections and picks in Slack or the console appear here.", file=out)
+        for row in rows:
+            when = row.created_at.astimezone(tz).strftime("%d %b %Y %H:%M")
+            ticket = f" {format_ref(row.ticket_id)}" if row.ticket_id is not None else ""
+            change = f"{row.previous} → {row.label}" if row.previous else row.label
+            state = "" if row.active else f"  [revoked by {row.revoked_by}: {row.revoke_reason}]"
+            print(
+                f"#{row.id:<5} {when}  {row.source:<10} {row.created_by:<12}{ticket}  {change}{state}",
+                file=out,
+            )
+            print(f"        {row.text[:100]!r}", file=out)
+        return 0
+    ids = list(args.ids)
+    done = training.revoke(ids, args.by, args.reason) if ids else []
+    if args.batch:
+        done += training.revoke_batch(args.batch, args.by, args.reason)
+    skipped = sorted(set(ids) - set(done))
+    print(
+        f"revoked {len(done)} example(s)" + (f"; not found or already revoked: {skipped}" if skipped else ""),
+        file=out,
+    )
+    return 0 if done or not ids else 1
+
+
+def _example_json(row: StoredExample) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "text": row.text,
+        "label": row.label,
+        "previous": row.previous,
+        "desk": row.desk,
+        "source": row.source,
+        "ticket": format_ref(row.ticket_id) if row.ticket_id is not None else None,
+        "batch": row.batch,
+        "by": row.created_by,
+        "at": row.created_at.isoformat(),
+        "revoked": None
+        if row.active
+        else {
+            "by": row.revoked_by,
+            "at": row.revoked_at.isoformat() if row.revoked_at else None,
+            "reason": row.revoke_reason,
+        },
+    }

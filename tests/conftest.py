@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,8 @@ from servicebot.config import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "servicebot.example.yaml"
 AGENT, MANAGER, REQUESTER = "U0AGENT01", "U0MANAGER1", "U0REQUESTER"
+# Trained triage models are cached by content, so tests share them safely; never in the user's own cache.
+MODEL_CACHE = Path(tempfile.gettempdir()) / f"servicebot-test-models-{os.getuid()}"
 
 
 class Clock:
@@ -36,6 +40,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "SERVICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'servicebot.db'}",
         "SERVICEBOT_AGENTS": AGENT,
         "SERVICEBOT_MANAGERS": MANAGER,
+        "SERVICEBOT_MODEL_CACHE": str(MODEL_CACHE),
     }
     values.update(env)
     return load_settings(values)

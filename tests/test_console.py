@@ -92,7 +92,7 @@ def test_cli_names_what_was_wrong(tmp_path: Path) -> None:
 def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = servicebot(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "schema revision: 0001 (head 0001)" in result.stdout
+    assert "schema revision: 0002 (head 0002)" in result.stdout
 
 
 def test_run_without_slack_tokens_says_it_is_using_the_console(tmp_path: Path) -> None:

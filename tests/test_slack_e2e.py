@@ -320,6 +320,23 @@ def test_change_intent_menu_transfers_between_queues(live: LiveApp) -> None:
     assert EventKind.INTENT_CHANGED in kinds and EventKind.TRANSFERRED in kinds
 
 
+def test_a_correction_in_slack_changes_the_next_triage_of_the_same_text(live: LiveApp) -> None:
+    text = "the Trent login spins forever after I put my code in"
+    _ts, _card = _log_message(live, text)
+    [first] = live.tickets()
+    assert first.intent != "line_of_business_system"
+    live.sender.send_action(b.INTENT, f"{first.id}:line_of_business_system", user_id=AGENT)
+    live.slack.wait_for("chat.postMessage", where=lambda c: "Line-of-business" in c.args.get("text", ""))
+    live.settled()
+
+    _ts, card = _log_message(live, text, user="U0SOMEONE2")
+    second = next(t for t in live.tickets() if t.id != first.id)
+    assert (second.intent, second.queue) == ("line_of_business_system", "ict-applications")
+    assert second.ref in card.args["text"]
+    [taught] = live.services.training.taught()
+    assert (taught.ticket_id, taught.created_by, taught.source) == (first.id, AGENT, "correction")
+
+
 def test_unknown_ticket_and_junk_button_values_get_a_clear_ephemeral_answer(live: LiveApp) -> None:
     live.sender.send_action(b.RESOLVE, "999", user_id=AGENT)
     live.sender.send_action(b.RESOLVE, "not-a-ticket", user_id=AGENT)

@@ -302,3 +302,14 @@ def test_failed_transaction_after_new_ticket_id_leaves_no_ticket_row(db: Databas
     with db.transaction() as session:
         assert session.execute(select(tickets).where(tickets.c.id == ticket_id)).first() is None
         assert repo.count_tickets(session) == 0
+
+
+def test_the_migrations_build_exactly_the_declared_tables(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from servicebot.storage.tables import metadata
+
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []

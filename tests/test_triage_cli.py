@@ -117,3 +117,51 @@ def test_intents_check_reports_a_catalogue_that_does_not_load(tmp_path: Path) ->
     result = servicebot(tmp_path, "intents", "check", "--dir", str(catalogue))
     assert result.returncode == 1
     assert "ict.yaml: intent printer_jam: queue: 'nowhere' is not a queue of desk ict" in result.stdout
+
+
+def test_import_learned_and_revoke_through_the_command(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "text,label\n"
+        "Trent timesheets will not submit,line_of_business_system\n"
+        "Trent says my approver is missing,line_of_business_system\n"
+        "my payslip is wrong,payroll\n",
+        encoding="utf-8",
+    )
+    imported = servicebot(tmp_path, "intents", "import", str(history), "--by", "U0LEAD")
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2 example(s)" in imported.stdout and "1 skipped" in imported.stdout
+    assert "row 4: label 'payroll'" in imported.stderr
+
+    listed = servicebot(tmp_path, "intents", "learned", "--all", "--format", "json")
+    rows = json.loads(listed.stdout)
+    assert [(r["label"], r["source"], r["by"], r["revoked"]) for r in rows] == [
+        ("line_of_business_system", "import", "U0LEAD", None)
+    ] * 2
+    batch = rows[0]["batch"]
+    assert batch.startswith("history.csv @ ")
+
+    revoked = servicebot(
+        tmp_path, "intents", "revoke", str(rows[0]["id"]), "--by", "U0LEAD", "--reason", "dup"
+    )
+    assert revoked.returncode == 0 and "revoked 1 example(s)" in revoked.stdout
+    again = servicebot(tmp_path, "intents", "revoke", "--batch", batch)
+    assert "revoked 1 example(s)" in again.stdout
+    table = servicebot(tmp_path, "intents", "learned", "--all")
+    assert table.stdout.count("[revoked by") == 2 and "dup" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("intents", "revoke"), "give example ids or --batch"),
+        (("intents", "revoke", "0"), "at least 1"),
+        (("intents", "import", "nothing.csv"), "nothing.csv: cannot be read"),
+        (("intents", "eval", "--train", "a.csv", "--test", "b.csv", "--threshold", "0.5"), "only used with"),
+        (("intents", "eval", "--train", "a.csv", "--test", "b.csv", "--threshold", "2"), "between 0 and 1"),
+    ],
+)
+def test_intents_commands_name_bad_arguments(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = servicebot(tmp_path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr

@@ -19,11 +19,12 @@ from servicebot.domain.tickets import (
     format_ref,
 )
 from servicebot.domain.triage import Triage
-from servicebot.matcher import TriageEngine
 from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
+from servicebot.services.learning import TrainingData
 from servicebot.storage import repository as repo
 from servicebot.storage.db import Database
 from servicebot.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
+from servicebot.triage_model import TriageEngine
 
 Clock = Callable[[], datetime]
 _RETRIES = 3
@@ -81,12 +82,14 @@ class TicketService:
         catalogue: Catalogue,
         settings: Settings,
         clock: Clock = utc_now,
+        training: TrainingData | None = None,
     ) -> None:
         self.db = db
         self.engine = triage
         self.catalogue = catalogue
         self.settings = settings
         self.clock = clock
+        self.training = training
 
     # -- intake ---------------------------------------------------------------------------------------
     def log_query(self, text: str, requester: Actor, source: Source, desk: str | None = None) -> Intake:
@@ -177,28 +180,38 @@ class TicketService:
     # -- commands ---------------------------------------------------------------------------------------
     def pick_intent(self, ticket_id: int, intent_id: str | None, actor: Actor) -> Outcome:
         """The answer to a low-confidence question; `None` is "Something else" (a person will route it)."""
+        taught: list[
+            tuple[str, str | None, str]
+        ] = []  # (source, previous intent, who) if this teaches triage
 
         def apply(ticket: Ticket, now: datetime) -> str:
             require_requester_or_staff(actor, ticket, "choose what this is about")
-            decision = self._decision(
-                ticket, intent_id, "picked" if ticket.status is Status.NEW else "corrected"
-            )
-            if ticket.status is Status.NEW:
+            picking = ticket.status is Status.NEW
+            decision = self._decision(ticket, intent_id, "picked" if picking else "corrected")
+            previous = ticket.intent
+            if picking:
                 ticket.triage(decision, actor.id, now)
             else:
                 require_staff(actor, "change a triaged ticket's intent")
                 ticket.change_intent(decision, actor.id, now)
+            if intent_id is not None and intent_id != previous:
+                taught.append(("pick" if picking else "correction", previous, actor.id))
             return f"{ticket.ref} is now {self._intent_title(ticket.intent)} in {ticket.queue}."
 
-        return self._change(ticket_id, apply)
+        return self._change(ticket_id, apply, teach=taught)
 
     def change_intent(self, ticket_id: int, intent_id: str, actor: Actor) -> Outcome:
+        taught: list[tuple[str, str | None, str]] = []
+
         def apply(ticket: Ticket, now: datetime) -> str:
             require_staff(actor, "change a ticket's intent")
+            previous = ticket.intent
             ticket.change_intent(self._decision(ticket, intent_id, "corrected"), actor.id, now)
+            if intent_id != previous:
+                taught.append(("correction", previous, actor.id))
             return f"{ticket.ref} is now {self._intent_title(ticket.intent)} in {ticket.queue}."
 
-        return self._change(ticket_id, apply)
+        return self._change(ticket_id, apply, teach=taught)
 
     def assign(self, ticket_id: int, actor: Actor, assignee: str | None = None) -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> str:
@@ -344,10 +357,20 @@ class TicketService:
         return f"*{intent.title}*" if intent else "*not yet routed* (an agent will pick it up)"
 
     def _change(
-        self, ticket_id: int, apply: Callable[[Ticket, datetime], str], ask_rating: bool = False
+        self,
+        ticket_id: int,
+        apply: Callable[[Ticket, datetime], str],
+        ask_rating: bool = False,
+        teach: list[tuple[str, str | None, str]] | None = None,
     ) -> Outcome:
-        """Load, apply, append; a concurrent writer makes the append fail, so reload and apply again."""
+        """Load, apply, append; a concurrent writer makes the append fail, so reload and apply again.
+
+        When `apply` put a (source, previous intent, who) in `teach`, the ticket's text and its new intent are
+        stored as a labelled example in the same transaction, so triage learns exactly what was decided.
+        """
         for attempt in range(_RETRIES):
+            if teach is not None:
+                teach.clear()
             try:
                 with self.db.transaction() as session:
                     ticket = repo.load_ticket(session, ticket_id)
@@ -357,7 +380,23 @@ class TicketService:
                     message = apply(ticket, now)
                     asked = ask_rating and ticket.request_rating(now)
                     repo.save_ticket(session, ticket)
-                    return Outcome(ticket=ticket.snapshot(), message=message, ask_rating=asked)
+                    if teach and self.training is not None and ticket.intent is not None:
+                        source, previous, actor = teach[0]
+                        self.training.record(
+                            session,
+                            ticket_id=ticket.id,
+                            text=ticket.text,
+                            desk=ticket.desk,
+                            label=ticket.intent,
+                            previous=previous,
+                            actor=actor,
+                            source=source,
+                            at=now,
+                        )
+                outcome = Outcome(ticket=ticket.snapshot(), message=message, ask_rating=asked)
+                if teach and self.training is not None:
+                    self.training.changed()
+                return outcome
             except repo.ConcurrentUpdate:
                 if attempt == _RETRIES - 1:
                     raise

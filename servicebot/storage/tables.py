@@ -106,3 +106,29 @@ inbound_requests = Table(
     Column("last_error", Text),
     Index("ix_inbound_requests_pending", "processed_at", "received_at"),
 )
+
+# What the desk has taught triage beyond the catalogue: imported history, agents' corrections and
+# requesters' picks. Rows are never changed; undoing one appends to `labelled_revocations`.
+labelled_examples = Table(
+    "labelled_examples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text", Text, nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("desk", String(32), nullable=False),
+    Column("source", String(16), nullable=False),  # import | correction | pick
+    Column("previous", String(64)),  # the intent a correction replaced
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), index=True),
+    Column("batch", String(200)),  # an import: which file, when
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+labelled_revocations = Table(
+    "labelled_revocations",
+    metadata,
+    Column("example_id", Integer, ForeignKey("labelled_examples.id"), primary_key=True),
+    Column("revoked_by", String(64), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=False),
+    Column("reason", String(200), nullable=False),
+)

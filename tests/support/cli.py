@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, MODEL_CACHE
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SERVICEBOT_"))}
     env["SERVICEBOT_CONFIG"] = str(EXAMPLE_CONFIG)
     env["SERVICEBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    env["SERVICEBOT_MODEL_CACHE"] = str(MODEL_CACHE)
     env.update(extra)
     return env
 
