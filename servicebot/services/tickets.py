@@ -180,9 +180,8 @@ class TicketService:
     # -- commands ---------------------------------------------------------------------------------------
     def pick_intent(self, ticket_id: int, intent_id: str | None, actor: Actor) -> Outcome:
         """The answer to a low-confidence question; `None` is "Something else" (a person will route it)."""
-        taught: list[
-            tuple[str, str | None, str]
-        ] = []  # (source, previous intent, who) if this teaches triage
+        # (source, previous intent, who) when this answer teaches triage; filled in by `apply`.
+        taught: list[tuple[str, str | None, str]] = []
 
         def apply(ticket: Ticket, now: datetime) -> str:
             require_requester_or_staff(actor, ticket, "choose what this is about")
