@@ -231,9 +231,11 @@ def training_key(texts: Sequence[str], labels: Sequence[str]) -> str:
 
 
 def _train(texts: Sequence[str], labels: Sequence[str], *, threads: int | None) -> TextClassifier:
-    keep = [i for i, t in enumerate(texts) if prepare(t)]
-    prepared = [prepare(texts[i]) for i in keep]
-    y = np.asarray([labels[i] for i in keep], dtype=object)
+    from sklearn.exceptions import ConvergenceWarning
+
+    kept = [(p, label) for text, label in zip(texts, labels, strict=True) if (p := prepare(text))]
+    prepared = [p for p, _ in kept]
+    y = np.asarray([label for _, label in kept], dtype=object)
     distinct = sorted(set(y.tolist()))
     if len(distinct) < 2:
         raise TrainingError(
@@ -245,8 +247,6 @@ def _train(texts: Sequence[str], labels: Sequence[str], *, threads: int | None) 
     # use five folds, so those models are nearly as good as the final one; large sets can afford only two.
     folds = _folds(y, 5 if len(prepared) <= SMALL_SET else 2)
     workers = threads or min(3, os.cpu_count() or 1)
-    from sklearn.exceptions import ConvergenceWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -11,7 +11,7 @@ from intents import load_catalogue
 from servicebot.catalogue import OUT_OF_SCOPE
 from servicebot.config import Settings
 from servicebot.memory import CorrectionMemory
-from servicebot.triage_model import Labelled, TriageModel
+from servicebot.triage_model import Labelled, TriageModel, corrections_memory
 
 COLD_START = Path(__file__).parent / "data" / "triage_coldstart.csv"
 
@@ -122,6 +122,14 @@ def test_a_correction_wins_over_the_model_for_that_text_and_near_repeats(model: 
 
 
 def test_imports_are_learned_but_only_corrections_and_picks_are_remembered_verbatim() -> None:
+    taught = corrections_memory(
+        [
+            Labelled("printer jammed on floor two", "a", "import"),
+            Labelled("vpn drops every hour on the hour", "b", "correction"),
+            Labelled("the scanner eats every page", "c", "pick"),
+        ]
+    )
+    assert len(taught) == 2 and taught.recall("printer jammed on floor two") is None
     memory = CorrectionMemory([("printer jammed on floor two", "a"), ("printer jammed on floor two", "b")])
     assert memory.recall("Printer jammed on floor two.") == ("b", 1.0), "the latest correction counts"
     assert memory.recall("printer jammed on floor 3") is not None

@@ -57,10 +57,15 @@ class TrainingData:
         for listener in self._listeners:
             listener()
 
-    def learned(self) -> list[Labelled]:
+    def learned_unless(self, seen: tuple[int, int] | None) -> tuple[tuple[int, int], list[Labelled] | None]:
+        """The generation token and, unless it is still `seen`, the active examples: one read snapshot, so
+        the examples are exactly those the token stands for."""
         with self.db.read() as session:
+            token = store.generation(session)
+            if token == seen:
+                return token, None
             rows = store.list_examples(session, active_only=True)
-        return [Labelled(r.text, r.label, r.source) for r in rows]
+        return token, [Labelled(r.text, r.label, r.source) for r in rows]
 
     def record(
         self,
@@ -220,23 +225,15 @@ class LearningTriage:
     def _refresh(self) -> None:
         with self._lock:
             self._next_check = time.monotonic() + self.check_every
-            with self.data.db.read() as session:
-                token = store.generation(session)
-            if token == self._token and self._model is not None:
+            token, learned = self.data.learned_unless(self._token if self._model is not None else None)
+            if learned is None:
                 return
-            learned = self.data.learned()
             self._token, self._learned = token, learned
-            if self._model is None:
-                self._model = TriageModel.train(
-                    self.data.catalogue, self.settings.desks, learned, self._cache_dir
-                )
+            if self._model is None or not self.background:
+                self._model = self._train(learned)
                 return
             self._model = self._model.with_memory(learned)
-            if not self.background:
-                self._model = TriageModel.train(
-                    self.data.catalogue, self.settings.desks, learned, self._cache_dir
-                )
-            elif self._retraining is None:
+            if self._retraining is None:
                 self._retraining = threading.Thread(target=self._retrain, name="triage-retrain", daemon=True)
                 self._retraining.start()
 
