@@ -26,6 +26,7 @@ run: $(STAMP) servicebot.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy servicebot handlers intents bot.py

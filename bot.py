@@ -10,7 +10,7 @@ import multiprocessing.process
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +22,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 import handlers
-from handlers.worker import Wake
+import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
-from servicebot.services.inbox import Counter, InFlight
+from servicebot.runtime.inbox import Counter, InFlight
+from servicebot.runtime.worker import Wake
 
 log = logging.getLogger("servicebot")
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
@@ -240,7 +241,7 @@ def run(settings: Settings) -> int:
         f"Database: {settings.database_url}",
         file=sys.stderr,
     )
-    from servicebot.console import run_console
+    from servicebot.console.terminal import run_console
     from servicebot.services.actors import Role
 
     services = build_services(settings)
@@ -248,6 +249,16 @@ def run(settings: Settings) -> int:
         return run_console(services, user="console-user", role=Role.AGENT)
     finally:
         services.close()
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The installed `servicebot` command: the core's command line with the Slack front end plugged in."""
+    return servicebot.cli.main(
+        argv,
+        slack=servicebot.cli.SlackModes(
+            run=run, serve_http=lambda settings, host, port: serve_http(settings, host=host, port=port)
+        ),
+    )
 
 
 def main() -> int:

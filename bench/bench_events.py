@@ -47,7 +47,7 @@ from waitress.server import create_server  # what waitress.create_server is; typ
 import bot
 from bench.loadgen import LoadInProcess, LoadProcess, LoadResult, Request
 from servicebot.bootstrap import Services, build_services
-from servicebot.conversation import NewQuery, parse
+from servicebot.chat.conversation import NewQuery, parse
 from tests.conftest import make_settings
 from tests.support.fake_slack import BOT_TOKEN, BOT_USER_ID, CALLS_PATH, FakeSlack
 from tests.support.slack_requests import event_callback, message_event, sign

@@ -5,8 +5,8 @@
    a. ServiceBot through its real command, `servicebot intents eval` in a subprocess, twice: macro-F1 on
       the in-scope test, and with `--oos-label oos` out-of-scope recall and in-scope accuracy at the
       bot's confidence threshold. This is what a desk lead would run.
-   b. The same engine in process (`servicebot.classifier.train`): training wall time, and the latency of
-      one message (`rank`), p50/p99 over all 4,500 test texts.
+   b. The same engine in process (`servicebot.triage.model_store.train`): training wall time, and the
+      latency of one message (`rank`), p50/p99 over all 4,500 test texts.
    c. The baseline a data scientist would build first: `TfidfVectorizer(ngram_range=(1, 2))` +
       `LogisticRegression(C=10, max_iter=1000)` in a Pipeline. C=10 is the value that gives the ~0.91
       macro-F1 issue 3 quotes. Its latency is `predict_proba([text])`, one message at a time, as a bot
@@ -56,11 +56,12 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
 from intents import load_catalogue
-from servicebot.catalogue import OUT_OF_SCOPE
-from servicebot.classifier import TextClassifier, train
+from intents.catalogue import OUT_OF_SCOPE
 from servicebot.config import load_settings
 from servicebot.domain.triage import Triage
-from servicebot.triage_model import DEFAULT_THRESHOLD, TriageModel
+from servicebot.triage.classifier import TextClassifier
+from servicebot.triage.engine import DEFAULT_THRESHOLD, TriageModel
+from servicebot.triage.model_store import train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = Path("/work/shared/datasets/clinc150/data_full.json")

@@ -1,11 +1,12 @@
 """Slack adapters: parse a payload, call a service, render Block Kit. Thin by design.
 
 The web process only records and acknowledges (`register`); the work happens in the worker
-(`handlers.worker`), from the recorded request, with the processors below.
+(`servicebot.runtime.worker`), from the recorded request, with the processors below.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from handlers.context import SlackContext
 from handlers.events import process_event
 from handlers.inbox import Processor, inbox_middleware
 from handlers.shortcuts import LOG_AS_TICKET, process_shortcut
-from handlers.worker import Worker
+from servicebot.runtime.worker import Worker
 
 PROCESSORS: dict[str, Processor] = {
     "event": process_event,
@@ -47,7 +48,9 @@ def register(app: App, ctx: SlackContext) -> None:
 
 
 def worker(ctx: SlackContext, busy: Callable[[], int] = lambda: 0) -> Worker:
-    return Worker(ctx, PROCESSORS, busy=busy)
+    """The inbox's worker, doing Slack's kinds of work with this context."""
+    processors = {kind: functools.partial(process, ctx) for kind, process in PROCESSORS.items()}
+    return Worker(ctx.services.inbox, processors, busy=busy)
 
 
 __all__ = ["PROCESSORS", "SlackContext", "Worker", "register", "worker"]

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from servicebot.catalogue import Catalogue, SelfHelp
+from intents.catalogue import Catalogue, SelfHelp
+from servicebot.chat.conversation import (
+    IntakeReply,
+    Reply,
+    StatusReply,
+    TextReply,
+    TicketListReply,
+    TicketReply,
+)
 from servicebot.config import Desk
-from servicebot.conversation import IntakeReply, Reply, StatusReply, TextReply, TicketListReply, TicketReply
 from servicebot.domain.tickets import Ticket
 from servicebot.domain.triage import Candidate
 

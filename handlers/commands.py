@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from handlers.context import SlackContext
 from handlers.intake import post_intake
 from handlers.payloads import SlashCommand, describe
-from servicebot.conversation import HELP, IntakeReply, TicketReply
+from servicebot.chat.conversation import HELP, IntakeReply, TicketReply
 from servicebot.services.tickets import Source
 
 

@@ -12,7 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from handlers.blocks import Block, rating_blocks, render_reply, ticket_card
 from servicebot.bootstrap import Services
-from servicebot.conversation import Reply
+from servicebot.chat.conversation import Reply
 from servicebot.domain.tickets import Ticket
 from servicebot.services.actors import Actor
 from servicebot.services.tickets import Outcome, TicketService

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.context import SlackContext
 from handlers.intake import post_intake
 from handlers.payloads import MessageEvent, ReactionEvent, describe
-from servicebot.conversation import IntakeReply, NewQuery, TicketReply, parse
+from servicebot.chat.conversation import IntakeReply, NewQuery, TicketReply, parse
 from servicebot.services.tickets import InvalidInput, Source, slack_source_key
 
 TICKET_REACTIONS = frozenset({"ticket", "admission_tickets"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.blocks import intake_extras
 from handlers.context import CARD, THREAD, TRIAGE, SlackContext
-from servicebot.conversation import IntakeReply
+from servicebot.chat.conversation import IntakeReply
 
 
 def post_intake(ctx: SlackContext, reply: IntakeReply, channel: str, thread_ts: str | None) -> None:

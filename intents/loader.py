@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from pydantic import ValidationError
 
-from servicebot.catalogue import Catalogue, CatalogueError, Intent
-from servicebot.config import Desk
+from intents.catalogue import Catalogue, CatalogueError, Intent
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
+
+
+class Desk(Protocol):
+    """What the loader checks intents against: the configured desks and their queues (config's `Desk`).
+
+    A protocol rather than an import, so the catalogue depends on nothing of the core's."""
+
+    @property
+    def id(self) -> str: ...
+
+    def queue(self, queue_id: str) -> object | None: ...
 
 
 def load_catalogue(directory: Path | None = None, desks: Mapping[str, Desk] | None = None) -> Catalogue:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intents import load_catalogue
-from servicebot.catalogue import Catalogue
+from intents.catalogue import Catalogue
+from servicebot.chat.conversation import Conversation
 from servicebot.config import Settings
-from servicebot.conversation import Conversation
+from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
-from servicebot.services.inbox import Inbox
-from servicebot.services.learning import LearningTriage, TrainingData
 from servicebot.services.tickets import Clock, TicketService, utc_now
 from servicebot.storage import migrate
 from servicebot.storage.db import Database
+from servicebot.triage.learning import LearningTriage, TrainingData
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from servicebot.catalogue import Catalogue, Intent, SelfHelp
+from intents.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.config import Settings
 from servicebot.domain.tickets import (
     OPEN_STATUSES,
@@ -20,11 +20,11 @@ from servicebot.domain.tickets import (
 )
 from servicebot.domain.triage import Triage
 from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
-from servicebot.services.learning import TrainingData
 from servicebot.storage import repository as repo
 from servicebot.storage.db import Database
-from servicebot.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
-from servicebot.triage_model import TriageEngine
+from servicebot.triage.engine import TriageEngine
+from servicebot.triage.learning import TrainingData
+from servicebot.triage.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
 
 Clock = Callable[[], datetime]
 _RETRIES = 3

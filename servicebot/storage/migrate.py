@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 def _config() -> Config:
     config = Config()
-    config.set_main_option("script_location", "servicebot:migrations")
+    config.set_main_option("script_location", "servicebot.storage:migrations")
     return config
 
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from tests.conftest import EXAMPLE_CONFIG, MODEL_CACHE
 
+# The installed command (the `bot:cli` entry point), beside this interpreter in the virtual environment.
+SERVICEBOT = Path(sys.executable).with_name("servicebot")
+
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SERVICEBOT_"))}
@@ -24,7 +27,7 @@ def servicebot(
 ) -> subprocess.CompletedProcess[str]:
     data = stdin if isinstance(stdin, bytes) else stdin.encode("utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "servicebot.cli", *args],
+        [str(SERVICEBOT), *args],
         input=data,
         capture_output=True,
         env=cli_env(tmp_path, **env),

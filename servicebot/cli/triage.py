@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from intents import load_catalogue
-from servicebot.catalogue import CatalogueError, lint
-from servicebot.classifier import train
+from intents.catalogue import CatalogueError, lint
 from servicebot.config import Settings
 from servicebot.domain.tickets import format_ref
 from servicebot.domain.triage import Triage
-from servicebot.evaluation import Report, evaluate
-from servicebot.labelled import read_labelled_csv, thin_labels
-from servicebot.services.learning import TrainingData
 from servicebot.storage.training import StoredExample
-from servicebot.text import has_words
-from servicebot.triage_model import DEFAULT_THRESHOLD, TriageEngine
+from servicebot.triage.engine import DEFAULT_THRESHOLD, TriageEngine
+from servicebot.triage.evaluation import Report, evaluate
+from servicebot.triage.labelled import read_labelled_csv, thin_labels
+from servicebot.triage.learning import TrainingData
+from servicebot.triage.model_store import train
+from servicebot.triage.text import has_words
 
 
 def triage_json(text: str, triage: Triage) -> dict[str, Any]:

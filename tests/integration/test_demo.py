@@ -18,16 +18,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from intents.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.bootstrap import Services, build_services
-from servicebot.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.config import load_settings
-from servicebot.demo import _bank_holidays, load_demo
+from servicebot.demo.generator import _bank_holidays, load_demo
 from servicebot.domain.fcr import fcr_rate
 from servicebot.domain.tickets import OPEN_STATUSES, Ticket
 from servicebot.storage import repository as repo
 from servicebot.storage.tables import ticket_events, tickets
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "servicebot.example.yaml"
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "servicebot.example.yaml"
 LONDON = ZoneInfo("Europe/London")
 # October 2016: a whole month with no bank holiday, ending on a Tuesday so the last day leaves work open.
 END = datetime(2016, 11, 1, tzinfo=LONDON)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from servicebot.catalogue import Intent
+from intents.catalogue import Intent
 from servicebot.config import WEEKDAYS, Desk, Settings
 from servicebot.domain.fcr import contact_facts
 from servicebot.domain.tickets import (

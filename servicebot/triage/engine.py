@@ -15,12 +15,13 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from servicebot.catalogue import OUT_OF_SCOPE, Catalogue
-from servicebot.classifier import Ranked, TextClassifier, train
+from intents.catalogue import OUT_OF_SCOPE, Catalogue
 from servicebot.config import DEFAULT_CONFIDENCE_THRESHOLD, Desk
 from servicebot.domain.triage import Candidate, Triage
-from servicebot.features import prepare
-from servicebot.memory import CorrectionMemory
+from servicebot.triage.classifier import Ranked, TextClassifier
+from servicebot.triage.features import prepare
+from servicebot.triage.memory import CorrectionMemory
+from servicebot.triage.model_store import train
 
 DEFAULT_THRESHOLD = DEFAULT_CONFIDENCE_THRESHOLD
 SOME_SIGNAL = 0.25  # below this, the nearest intent says nothing about which desk a query is for

@@ -15,19 +15,16 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from servicebot.features import ANALYZERS, CHAR_NGRAMS, Block, featurise, prepare
+from servicebot.triage.features import ANALYZERS, CHAR_NGRAMS, Block, featurise, prepare
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -186,42 +183,6 @@ def _calibrate(top_scores: NDArray[np.float64], correct: NDArray[np.bool_]) -> C
     return Calibration(slope=float(fit.coef_[0, 0]), intercept=float(fit.intercept_[0]))
 
 
-_trained: OrderedDict[str, TextClassifier] = OrderedDict()
-_trained_lock = threading.Lock()
-_KEEP_TRAINED = 4
-
-
-def train(
-    texts: Sequence[str], labels: Sequence[str], *, cache_dir: Path | None = None, threads: int | None = None
-) -> TextClassifier:
-    """Train on (text, label) pairs. Deterministic: the same examples give the same classifier.
-
-    Because of that, a classifier for examples already trained is reused: from this process's memo (the
-    worker, the console and every test build services from the same catalogue) or from `cache_dir` (a
-    restart, a CLI call). Either can only skip repeating work, never change an answer.
-    """
-    from servicebot import model_store
-
-    if len(texts) != len(labels):
-        raise TrainingError(f"{len(texts)} texts but {len(labels)} labels")
-    key = training_key(texts, labels)
-    with _trained_lock:
-        if key in _trained:
-            _trained.move_to_end(key)
-            return _trained[key]
-    stored = model_store.path_for(cache_dir, key) if cache_dir is not None else None
-    classifier = model_store.load(stored) if stored is not None else None
-    if classifier is None:
-        classifier = _train(texts, labels, threads=threads)
-        if stored is not None:
-            model_store.save(classifier, stored)
-    with _trained_lock:
-        _trained[key] = classifier
-        while len(_trained) > _KEEP_TRAINED:
-            _trained.popitem(last=False)
-    return classifier
-
-
 def training_key(texts: Sequence[str], labels: Sequence[str]) -> str:
     """A digest of the examples and of everything in this module that shapes what they train into."""
     digest = hashlib.sha256(f"v{MODEL_FORMAT} C={SVM_C} df={MIN_DF} ngrams={CHAR_NGRAMS}".encode())
@@ -230,7 +191,8 @@ def training_key(texts: Sequence[str], labels: Sequence[str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _train(texts: Sequence[str], labels: Sequence[str], *, threads: int | None) -> TextClassifier:
+def fit(texts: Sequence[str], labels: Sequence[str], *, threads: int | None = None) -> TextClassifier:
+    """Train on (text, label) pairs. Deterministic: the same examples give the same classifier."""
     from sklearn.exceptions import ConvergenceWarning
 
     kept = [(p, label) for text, label in zip(texts, labels, strict=True) if (p := prepare(text))]

@@ -19,14 +19,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from servicebot.catalogue import OUT_OF_SCOPE, Catalogue
+from intents.catalogue import OUT_OF_SCOPE, Catalogue
 from servicebot.config import Settings
 from servicebot.domain.triage import Triage
-from servicebot.features import prepare
-from servicebot.labelled import LabelledSet, read_labelled_csv
 from servicebot.storage import training as store
 from servicebot.storage.db import Database
-from servicebot.triage_model import Labelled, TriageModel
+from servicebot.triage.engine import Labelled, TriageModel
+from servicebot.triage.features import prepare
+from servicebot.triage.labelled import LabelledSet, read_labelled_csv
 
 log = logging.getLogger(__name__)
 

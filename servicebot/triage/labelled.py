@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicebot.text import has_words
+from servicebot.triage.text import has_words
 
 REQUIRED_COLUMNS = ("text", "label")
 MAX_TEXT = 10_000

@@ -9,7 +9,7 @@ import sys
 from typing import TextIO
 
 from servicebot.bootstrap import Services
-from servicebot.render_text import render
+from servicebot.console.render import render
 from servicebot.services.actors import Actor, Role
 from servicebot.services.tickets import Source
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from servicebot.features import prepare
+from servicebot.triage.features import prepare
 
 NEAR_REPEAT = 90.0  # rapidfuzz ratio (0–100) at which two messages are the same message
 MIN_FUZZY_LENGTH = 12  # below this a couple of characters change the meaning ("pc slow" / "pc show")

@@ -14,7 +14,7 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import NDArray
 
-from servicebot.text import normalise_for_matching
+from servicebot.triage.text import normalise_for_matching
 
 CHAR_NGRAMS = (2, 5)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from servicebot import classifier as clf
-from servicebot import model_store
-from servicebot.features import ANALYZERS, char_terms, prepare, word_terms
+from servicebot.triage import classifier as clf
+from servicebot.triage import model_store
+from servicebot.triage.features import ANALYZERS, char_terms, prepare, word_terms
 
 PRINTER = ["my printer is jammed", "paper stuck in the printer", "printer out of toner", "printer offline"]
 PASSWORD = ["forgot my password", "password expired need reset", "reset my password please", "pw expired"]
@@ -39,8 +39,8 @@ def test_lean_inference_equals_scikit_learns_decision_function() -> None:
 
 
 def test_training_is_deterministic_and_ranks_best_first() -> None:
-    first = clf._train(TEXTS, LABELS, threads=1)
-    second = clf._train(TEXTS, LABELS, threads=3)
+    first = clf.fit(TEXTS, LABELS, threads=1)
+    second = clf.fit(TEXTS, LABELS, threads=3)
     np.testing.assert_array_equal(first.weights, second.weights)
     assert first.calibration == second.calibration
     ranked = first.rank("paper jam in the printer on floor 2")
@@ -50,7 +50,7 @@ def test_training_is_deterministic_and_ranks_best_first() -> None:
 
 
 def test_calibration_is_increasing_and_gibberish_is_not_confident() -> None:
-    model = clf.train(TEXTS, LABELS)
+    model = model_store.train(TEXTS, LABELS)
     assert model.calibration.slope > 0
     assert model.rank("printer jammed")[0].probability > 0.8
     for nonsense in ("zzz qqq", "привет мир", "🙂", "", "x" * 100_000):
@@ -58,7 +58,7 @@ def test_calibration_is_increasing_and_gibberish_is_not_confident() -> None:
 
 
 def test_a_mask_restricts_the_labels() -> None:
-    model = clf.train(TEXTS, LABELS)
+    model = model_store.train(TEXTS, LABELS)
     ranked = model.rank("printer jammed", model.mask({"vpn", "password"}))
     assert {r.label for r in ranked} == {"vpn", "password"}
 
@@ -76,16 +76,16 @@ def test_unusable_training_data_is_refused_with_the_reason(
     texts: list[str], labels: list[str], message: str
 ) -> None:
     with pytest.raises(clf.TrainingError, match=message):
-        clf.train(texts, labels)
+        model_store.train(texts, labels)
 
 
 def test_a_label_with_one_example_still_trains() -> None:
-    model = clf.train([*TEXTS, "the scanner will not scan"], [*LABELS, "scanner"])
+    model = model_store.train([*TEXTS, "the scanner will not scan"], [*LABELS, "scanner"])
     assert "scanner" in model.labels
 
 
 def test_the_cache_round_trips_exactly_and_ignores_a_broken_file(tmp_path: Path) -> None:
-    model = clf._train(TEXTS, LABELS, threads=None)
+    model = clf.fit(TEXTS, LABELS, threads=None)
     path = model_store.path_for(tmp_path, clf.training_key(TEXTS, LABELS))
     model_store.save(model, path)
     loaded = model_store.load(path)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from servicebot.catalogue import Catalogue
-from servicebot.conversation import IntakeReply, Reply, StatusReply, TextReply, TicketListReply, TicketReply
+from intents.catalogue import Catalogue
+from servicebot.chat.conversation import (
+    IntakeReply,
+    Reply,
+    StatusReply,
+    TextReply,
+    TicketListReply,
+    TicketReply,
+)
 from servicebot.domain.tickets import Ticket
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from servicebot.evaluation import evaluate
-from servicebot.labelled import LabelledDataError, parse_labelled_csv, read_labelled_csv, thin_labels
+from servicebot.triage.evaluation import evaluate
+from servicebot.triage.labelled import LabelledDataError, parse_labelled_csv, read_labelled_csv, thin_labels
 from tests.support.cli import servicebot
 
 

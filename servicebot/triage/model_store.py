@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import zipfile
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from servicebot.classifier import Calibration, TextClassifier
-from servicebot.features import ANALYZERS, Block
+from servicebot.triage.classifier import Calibration, TextClassifier, TrainingError, fit, training_key
+from servicebot.triage.features import ANALYZERS, Block
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +85,36 @@ def load(path: Path) -> TextClassifier | None:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         log.warning("ignoring an unreadable triage model cache %s: %s", path, exc)
         return None
+
+
+_trained: OrderedDict[str, TextClassifier] = OrderedDict()
+_trained_lock = threading.Lock()
+_KEEP_TRAINED = 4
+
+
+def train(
+    texts: Sequence[str], labels: Sequence[str], *, cache_dir: Path | None = None, threads: int | None = None
+) -> TextClassifier:
+    """`classifier.fit`, remembered. Training is deterministic, so a classifier for examples already trained
+    is reused: from this process's memo (the worker, the console and every test build services from the
+    same catalogue) or from `cache_dir` (a restart, a CLI call). Either can only skip repeating work, never
+    change an answer.
+    """
+    if len(texts) != len(labels):
+        raise TrainingError(f"{len(texts)} texts but {len(labels)} labels")
+    key = training_key(texts, labels)
+    with _trained_lock:
+        if key in _trained:
+            _trained.move_to_end(key)
+            return _trained[key]
+    stored = path_for(cache_dir, key) if cache_dir is not None else None
+    classifier = load(stored) if stored is not None else None
+    if classifier is None:
+        classifier = fit(texts, labels, threads=threads)
+        if stored is not None:
+            save(classifier, stored)
+    with _trained_lock:
+        _trained[key] = classifier
+        while len(_trained) > _KEEP_TRAINED:
+            _trained.popitem(last=False)
+    return classifier

@@ -15,7 +15,7 @@ from servicebot.services.actors import Actor, PermissionDenied, Role
 from servicebot.services.tickets import Intake, InvalidInput, Source, TicketNotFound
 from servicebot.storage import repository as repo
 from servicebot.storage.tables import ticket_events, ticket_sources, tickets
-from servicebot.text import MAX_TICKET_TEXT
+from servicebot.triage.text import MAX_TICKET_TEXT
 from tests.conftest import AGENT, MANAGER, REQUESTER, Clock
 
 CLEAR_QUERY = "I've forgotten my password and I'm locked out of my laptop"

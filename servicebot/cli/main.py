@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from servicebot.catalogue import CatalogueError
+from intents.catalogue import CatalogueError
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.tickets import Status, TicketRuleError, parse_ref
-from servicebot.labelled import LabelledDataError
 from servicebot.services.actors import Role
 from servicebot.services.tickets import TicketNotFound
 from servicebot.storage.repository import TicketFilter
+from servicebot.triage.labelled import LabelledDataError
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -129,11 +130,20 @@ def _port(text: str) -> int:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+@dataclass(frozen=True)
+class SlackModes:
+    """The Slack front end's ways to run, handed in by the composition root (`bot.cli`): the core never
+    imports Slack, so `run` and `serve` reach it through here."""
+
+    run: Callable[[Settings], int]
+    serve_http: Callable[[Settings, str, int], int]
+
+
+def main(argv: Sequence[str] | None = None, slack: SlackModes | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return _dispatch(args, settings)
+        return _dispatch(args, settings, slack)
     except (ConfigError, CatalogueError, LabelledDataError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2
@@ -144,17 +154,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | None) -> int:
     from servicebot.bootstrap import build_services
 
     if args.command in ("triage", "intents"):
         return _triage_commands(args, settings)
     if args.command in ("run", "serve"):
-        import bot
-
+        if slack is None:
+            raise ConfigError(
+                f"{args.command}: the Slack front end is not loaded here; use the installed `servicebot` "
+                "command or `python bot.py`"
+            )
         if args.command == "run":
-            return bot.run(settings)
-        return bot.serve_http(settings, host=args.host, port=args.port)
+            return slack.run(settings)
+        return slack.serve_http(settings, args.host, args.port)
     if args.command == "db":
         from servicebot.storage import migrate
         from servicebot.storage.db import Database
@@ -172,14 +185,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings)
     try:
         if args.command == "console":
-            from servicebot.console import run_console
+            from servicebot.console.terminal import run_console
 
             role = Role(args.role) if args.role else Role.AGENT
             return run_console(services, user=args.user, role=role, desk=args.desk)
         if args.command == "tickets":
             return _tickets(args, services)
         if args.command == "demo":
-            from servicebot.demo import load_demo
+            from servicebot.demo.generator import load_demo
 
             report = load_demo(services, months=args.months, seed=args.seed, if_empty=args.if_empty)
             print(report)
@@ -190,19 +203,19 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
-    from servicebot import triage_cli
     from servicebot.bootstrap import build_services
-    from servicebot.triage_model import DEFAULT_THRESHOLD
+    from servicebot.cli import triage as triage_commands
+    from servicebot.triage.engine import DEFAULT_THRESHOLD
 
     if args.command == "intents" and args.intents_command == "eval":
         if args.threshold is not None and args.oos_label is None:
             raise ConfigError("--threshold: only used with --oos-label")
         threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-        return triage_cli.evaluate_files(
+        return triage_commands.evaluate_files(
             args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout, threshold
         )
     if args.command == "intents" and args.intents_command == "check":
-        return triage_cli.check_catalogue(settings, args.dir, sys.stdout)
+        return triage_commands.check_catalogue(settings, args.dir, sys.stdout)
     if args.command == "intents" and args.intents_command == "revoke" and not (args.ids or args.batch):
         raise ConfigError("revoke: give example ids or --batch NAME")
     if args.command == "triage":
@@ -220,16 +233,18 @@ def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings, background_training=False)
     try:
         if args.command == "intents":
-            return triage_cli.training_command(args, services.training, settings.tz, sys.stdout)
+            return triage_commands.training_command(args, services.training, settings.tz, sys.stdout)
         if args.batch is not None:
-            return triage_cli.triage_batch(services.triage, source, args.desk, sys.stdout)
-        return triage_cli.triage_one(services.triage, args.text, args.desk, args.format or "text", sys.stdout)
+            return triage_commands.triage_batch(services.triage, source, args.desk, sys.stdout)
+        return triage_commands.triage_one(
+            services.triage, args.text, args.desk, args.format or "text", sys.stdout
+        )
     finally:
         services.close()
 
 
 def _tickets(args: argparse.Namespace, services: Any) -> int:
-    from servicebot.render_text import ticket_line
+    from servicebot.console.render import ticket_line
 
     tz = services.settings.tz
     if args.tickets_command == "list":

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from servicebot.bootstrap import Services, build_services
-from servicebot.labelled import LabelledDataError
 from servicebot.services.actors import Actor, PermissionDenied
 from servicebot.services.tickets import Intake, Source
 from servicebot.storage.tables import labelled_examples
-from servicebot.triage_model import TriageModel
+from servicebot.triage.engine import TriageModel
+from servicebot.triage.labelled import LabelledDataError
 from tests.conftest import AGENT, REQUESTER, Clock, make_settings
 
 TRENT = "the Trent login spins forever after I put my code in"

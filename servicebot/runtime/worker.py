@@ -1,20 +1,22 @@
-"""The worker: does the work for recorded Slack requests, after the web process has acknowledged them.
+"""The worker: does the work for recorded requests, after the web process has acknowledged them.
 
-It runs in its own process in production (`bot.start_worker_process`), so CPU-bound work never competes
-with acknowledgements for the interpreter lock. The inbox is its queue: a request whose work fails stays
-there and is retried with backoff, so a Slack outage or a crash delays work but never loses it. Handlers
-are idempotent, so doing a request's work twice is harmless.
+What the work is comes from the front end (`handlers` gives one processor per kind of Slack request); this
+module only drains the inbox. It runs in its own process in production (`servicebot.runtime.supervisor`),
+so CPU-bound work never competes with acknowledgements for the interpreter lock. The inbox is its queue:
+a request whose work fails stays there and is retried with backoff, so a Slack outage or a crash delays
+work but never loses it. Processors are idempotent, so doing a request's work twice is harmless.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from handlers.context import SlackContext
-from handlers.inbox import Processor
+from servicebot.runtime.inbox import Inbox
+
+Processor = Callable[[dict[str, Any]], None]
 
 log = logging.getLogger("servicebot.worker")
 
@@ -35,13 +37,13 @@ class Worker:
 
     def __init__(
         self,
-        ctx: SlackContext,
-        processors: dict[str, Processor],
+        inbox: Inbox,
+        processors: Mapping[str, Processor],
         batch: int = 20,
         busy: Callable[[], int] = lambda: 0,
         max_yield: float = 0.1,
     ) -> None:
-        self.ctx = ctx
+        self.inbox = inbox
         self.processors = processors
         self.batch = batch
         self.busy = busy
@@ -54,7 +56,7 @@ class Worker:
 
     def run_once(self) -> int:
         """Process what is due now; returns how many requests were finished."""
-        inbox = self.ctx.services.inbox
+        inbox = self.inbox
         finished = 0
         for request in inbox.due(self.batch):
             self._give_way()
@@ -62,7 +64,7 @@ class Worker:
             try:
                 if process is None:
                     raise LookupError(f"no processor for requests of kind {request.kind!r}")
-                process(self.ctx, request.payload)
+                process(request.payload)
             except Exception as exc:
                 backoff = inbox.failed(request, f"{type(exc).__name__}: {exc}")
                 log.exception(

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from intents import load_catalogue
-from servicebot.catalogue import OUT_OF_SCOPE
+from intents.catalogue import OUT_OF_SCOPE
 from servicebot.config import Settings
-from servicebot.memory import CorrectionMemory
-from servicebot.triage_model import Labelled, TriageModel, corrections_memory
+from servicebot.triage.engine import Labelled, TriageModel, corrections_memory
+from servicebot.triage.memory import CorrectionMemory
 
-COLD_START = Path(__file__).parent / "data" / "triage_coldstart.csv"
+COLD_START = Path(__file__).resolve().parents[1] / "data" / "triage_coldstart.csv"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from intents import CATALOGUE_DIR, load_catalogue
-from servicebot.catalogue import Catalogue, CatalogueError, Intent
+from intents.catalogue import Catalogue, CatalogueError, Intent
 from servicebot.config import Desk, Settings, load_settings
 from tests.conftest import EXAMPLE_CONFIG
 

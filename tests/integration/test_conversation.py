@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicebot.bootstrap import Services
-from servicebot.conversation import (
+from servicebot.chat.conversation import (
     HELP,
     TICKET_VERBS,
     Command,

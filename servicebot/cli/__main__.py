@@ -1,0 +1,5 @@
+import sys
+
+from servicebot.cli.main import main
+
+sys.exit(main())
