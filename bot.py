@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import multiprocessing
-import multiprocessing.process
 import sys
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 import handlers
+import handlers.http
 import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
-from servicebot.runtime.inbox import Counter, InFlight
+from servicebot.runtime.inbox import Counter
+from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
 
 log = logging.getLogger("servicebot")
-MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -73,65 +63,8 @@ def _bot_user_id(client: WebClient) -> str | None:
         return None
 
 
-def wsgi_app(slack: SlackApp, services: Services) -> WSGIApp:
-    bolt = SlackRequestHandler(slack.app)
-    verifier = SignatureVerifier(services.settings.slack_signing_secret or "")
-
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method == "GET":
-            return _health(services, start_response)
-        if path != "/slack/events":
-            return _json(start_response, "404 Not Found", {"ok": False, "error": "not found"})
-        if method != "POST":
-            return _json(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
-            return _json(start_response, "413 Content Too Large", {"ok": False, "error": "body too large"})
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        if not verifier.is_valid_request(body, headers):
-            return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid signature"})
-        problem = _malformed(body, environ.get("CONTENT_TYPE", ""))
-        if problem:
-            return _json(start_response, "400 Bad Request", {"ok": False, "error": problem})
-        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
-        result: Iterable[bytes] = bolt(environ, start_response)
-        return result
-
-    return application
-
-
-def _malformed(body: bytes, content_type: str) -> str | None:
-    """Bolt raises (a 500) on a body it cannot parse; say what is wrong with a 400 instead."""
-    try:
-        if content_type.startswith("application/json"):
-            parsed = json.loads(body)
-            return None if isinstance(parsed, dict) else "the JSON body must be an object"
-        form = urllib.parse.parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
-        if "payload" in form:
-            json.loads(form["payload"][0])
-    except (ValueError, UnicodeDecodeError) as exc:
-        return f"malformed request body: {exc}"
-    return None
-
-
-def _health(services: Services, start_response: Callable[..., Any]) -> Iterable[bytes]:
-    try:
-        with services.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        return _json(start_response, "503 Service Unavailable", {"ok": False, "database": str(exc)[:200]})
-    return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
-
-
-def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return [data]
+def wsgi_app(slack: SlackApp, services: Services) -> handlers.http.WSGIApp:
+    return handlers.http.wsgi_app(slack.app, services.settings.slack_signing_secret or "", services.health)
 
 
 def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> None:
@@ -147,54 +80,9 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
         services.close()
 
 
-class WorkerProcess:
-    """The worker beside this (web) process, restarted if it dies: the inbox keeps its work meanwhile.
-
-    One worker: SQLite has a single writer anyway, and one process doing the work in order is plenty for
-    a council's desk (hundreds of requests an hour, each a few milliseconds)."""
-
-    def __init__(self, settings: Settings, services: Services, check_every: float = 2.0) -> None:
-        self._spawn = multiprocessing.get_context("spawn")  # never fork a process with threads and sockets
-        self.settings = settings
-        self.wake, self.stop = self._spawn.Event(), self._spawn.Event()
-        self._busy = self._spawn.Value("i", 0)
-        self.restarts = 0
-        self.process = self._start()
-        services.inbox.db.leave_checkpoints_to_others()
-        services.inbox.notify = self.wake.set
-        services.inbox.in_flight = InFlight(self._busy)
-        self._watch = threading.Thread(target=self._supervise, args=(check_every,), daemon=True)
-        self._watch.start()
-
-    def _start(self) -> multiprocessing.process.BaseProcess:
-        process = self._spawn.Process(
-            target=run_worker,
-            args=(self.settings, self.wake, self.stop, self._busy),
-            name="servicebot-worker",
-            daemon=True,
-        )
-        process.start()
-        return process
-
-    def _supervise(self, check_every: float) -> None:
-        while not self.stop.wait(check_every):
-            if not self.process.is_alive():
-                log.error("worker process exited (code %s); starting another", self.process.exitcode)
-                self.restarts += 1
-                self.process = self._start()
-
-    def close(self, timeout: float = 10.0) -> None:
-        self.stop.set()
-        self.wake.set()
-        self._watch.join(timeout)
-        self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.terminate()
-
-
 def start_worker_process(settings: Settings, services: Services, check_every: float = 2.0) -> WorkerProcess:
     """Start the worker; new requests recorded by this process wake it at once."""
-    return WorkerProcess(settings, services, check_every)
+    return WorkerProcess(run_worker, (settings,), services.inbox, check_every)
 
 
 def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> int:

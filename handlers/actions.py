@@ -1,8 +1,10 @@
-"""Buttons and menus on ticket cards, self-help offers, triage questions and rating prompts."""
+"""Buttons and menus on ticket cards, self-help offers, triage questions and rating prompts.
+
+A button names a verb of the conversation (`servicebot.chat.commands.TICKET_COMMANDS`), so a click does
+exactly what the typed command does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,34 +12,33 @@ from pydantic import ValidationError
 from handlers import blocks as b
 from handlers.context import SlackContext
 from handlers.payloads import BlockActions, describe
-from servicebot.domain.tickets import TicketRuleError
-from servicebot.services.actors import Actor, PermissionDenied
-from servicebot.services.tickets import InvalidInput, Outcome, TicketNotFound, TicketService
+from servicebot.chat.commands import TicketCommand
+from servicebot.chat.replies import TextReply, TicketReply
+from servicebot.services.intake import Source
 
-Handler = Callable[[TicketService, int, Actor, str], Outcome]
-
-_BY_ACTION: dict[str, Handler] = {
-    b.ASSIGN: lambda s, t, a, _: s.assign(t, a),
-    b.RESOLVE: lambda s, t, a, _: s.resolve(t, a),
-    b.ESCALATE: lambda s, t, a, _: s.escalate(t, a),
-    b.TRANSFER: lambda s, t, a, arg: s.escalate(t, a, arg),
-    b.REOPEN: lambda s, t, a, _: s.reopen(t, a, "reopened from Slack"),
-    b.INTENT: lambda s, t, a, arg: s.change_intent(t, arg, a),
-    b.PICK: lambda s, t, a, arg: s.pick_intent(t, None if arg == "none" else arg, a),
-    b.SELF_HELP_FIXED: lambda s, t, a, _: s.self_help_result(t, a, fixed=True),
-    b.SELF_HELP_MORE: lambda s, t, a, _: s.self_help_result(t, a, fixed=False),
-    b.RATE: lambda s, t, a, arg: s.rate(t, a, positive=arg == "up"),
+# action id → (verb, the argument when the button carries none)
+_VERBS: dict[str, tuple[str, str]] = {
+    b.ASSIGN: ("assign", ""),
+    b.RESOLVE: ("resolve", ""),
+    b.ESCALATE: ("escalate", ""),
+    b.TRANSFER: ("transfer", ""),
+    b.REOPEN: ("reopen", "reopened from Slack"),
+    b.INTENT: ("intent", ""),
+    b.PICK: ("pick", ""),
+    b.SELF_HELP_FIXED: ("fixed", ""),
+    b.SELF_HELP_MORE: ("notfixed", ""),
+    b.RATE: ("rate", ""),
 }
 # The rating prompt is its own message: the thanks replaces it, so nobody rates twice. (Triage questions
 # and self-help offers sit on the card, which every change redraws without them.)
 _REPLACES_QUESTION = frozenset({b.RATE})
 
 
-def parse_value(value: str) -> tuple[int, str]:
+def parse_value(value: str) -> tuple[int, str] | None:
     """Button values are "<ticket id>" or "<ticket id>:<argument>"."""
     ticket, _, arg = value.partition(":")
     if not ticket.isdigit():
-        raise InvalidInput(f"that button's value {value!r} does not name a ticket")
+        return None
     return int(ticket), arg
 
 
@@ -48,18 +49,31 @@ def process_action(ctx: SlackContext, body: dict[str, Any]) -> None:
         ctx.logger.warning("ignored malformed block action: %s", describe(exc))
         return
     action = payload.actions[0]
-    handler = _BY_ACTION.get(action.action_id)
-    if handler is None:
+    found = _VERBS.get(action.action_id)
+    if found is None:
         ctx.logger.info("no handler for action %s", action.action_id)
         return
     user = payload.user.id
-    try:
-        ticket_id, arg = parse_value(action.chosen)
-        outcome = handler(ctx.tickets, ticket_id, ctx.actor(user), arg)
-    except (InvalidInput, TicketRuleError, TicketNotFound, PermissionDenied) as exc:
-        ctx.ephemeral(payload.channel_id, user, f":warning: {exc}")
+    value = parse_value(action.chosen)
+    if value is None:
+        ctx.ephemeral(
+            payload.channel_id,
+            user,
+            f":warning: that button's value {action.chosen!r} does not name a ticket",
+        )
         return
+    verb, default_arg = found
+    ticket_id, arg = value
+    command = TicketCommand(verb, ticket_id, arg or default_arg)
+    reply = ctx.services.conversation.run(command, ctx.actor(user), Source(kind="action", logged_by=user))
+    if isinstance(reply, TextReply):
+        text, _ = ctx.render(reply)
+        ctx.ephemeral(payload.channel_id, user, text)
+        return
+    assert isinstance(reply, TicketReply) and reply.outcome is not None
     if action.action_id in _REPLACES_QUESTION and payload.response_url:
-        ctx.respond(payload.response_url, outcome.message, replace_original=True, ephemeral=False)
+        ctx.respond(
+            payload.response_url, b.mrkdwn(reply.outcome.message), replace_original=True, ephemeral=False
+        )
         return
-    ctx.announce(outcome)
+    ctx.announce(reply.outcome)

@@ -8,9 +8,11 @@ from pydantic import ValidationError
 
 from handlers.context import SlackContext
 from handlers.intake import post_intake
+from handlers.mentions import command_line
 from handlers.payloads import SlashCommand, describe
-from servicebot.chat.conversation import HELP, IntakeReply, TicketReply
-from servicebot.services.tickets import Source
+from servicebot.chat.commands import HELP
+from servicebot.chat.replies import IntakeReply, TextReply, TicketReply
+from servicebot.services.intake import Source
 
 
 def process_command(ctx: SlackContext, body: dict[str, Any]) -> None:
@@ -24,7 +26,8 @@ def process_command(ctx: SlackContext, body: dict[str, Any]) -> None:
     reply_to = command.response_url
     text = command.text.strip()
     if not text:
-        _answer(ctx, command, HELP, None)
+        rendered, _ = ctx.render(TextReply(HELP))
+        _answer(ctx, command, rendered, None)
         return
     source = Source(
         kind="command",
@@ -34,7 +37,7 @@ def process_command(ctx: SlackContext, body: dict[str, Any]) -> None:
     )
     desk = ctx.services.settings.desk_for_channel(command.channel_id)
     reply = ctx.services.conversation.handle(
-        text, ctx.actor(command.user_id), source, desk.id if desk else None
+        command_line(text), ctx.actor(command.user_id), source, desk.id if desk else None
     )
     if isinstance(reply, IntakeReply):
         try:

@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from handlers.blocks import Block, rating_blocks, render_reply, ticket_card
+from handlers.blocks import Block, mrkdwn, rating_blocks, render_reply, ticket_card
 from servicebot.bootstrap import Services
-from servicebot.chat.conversation import Reply
+from servicebot.chat.replies import Reply
 from servicebot.domain.tickets import Ticket
 from servicebot.services.actors import Actor
+from servicebot.services.messages import TicketMessages
 from servicebot.services.tickets import Outcome, TicketService
 
 CARD, TRIAGE, THREAD = "card", "triage", "thread"
@@ -31,6 +32,10 @@ class SlackContext:
     @property
     def tickets(self) -> TicketService:
         return self.services.tickets
+
+    @property
+    def messages(self) -> TicketMessages:
+        return self.services.messages
 
     def actor(self, user_id: str) -> Actor:
         return self.services.actor(user_id)
@@ -91,14 +96,14 @@ class SlackContext:
 
     # -- a ticket's messages -------------------------------------------------------------------------
     def thread_of(self, ticket_id: int) -> tuple[str, str] | None:
-        for channel, ts, purpose in self.tickets.messages_of(ticket_id):
+        for channel, ts, purpose in self.messages.messages_of(ticket_id):
             if purpose == THREAD:
                 return channel, ts
         return None
 
     def refresh_cards(self, ticket: Ticket) -> None:
         text, blocks = self.card(ticket)
-        for channel, ts, purpose in self.tickets.messages_of(ticket.id):
+        for channel, ts, purpose in self.messages.messages_of(ticket.id):
             if purpose in (CARD, TRIAGE):
                 try:
                     self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
@@ -114,7 +119,7 @@ class SlackContext:
         if thread is None:
             return
         channel, ts = thread
-        self.post(channel, outcome.message, None, thread_ts=ts)
+        self.post(channel, mrkdwn(outcome.message), None, thread_ts=ts)
         if outcome.ask_rating:
             text, blocks = rating_blocks(outcome.ticket)
             self.post(channel, text, blocks, thread_ts=ts)

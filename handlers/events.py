@@ -8,11 +8,14 @@ from typing import Any
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
+from handlers.blocks import mrkdwn
 from handlers.context import SlackContext
 from handlers.intake import post_intake
+from handlers.mentions import command_line
 from handlers.payloads import MessageEvent, ReactionEvent, describe
-from servicebot.chat.conversation import IntakeReply, NewQuery, TicketReply, parse
-from servicebot.services.tickets import InvalidInput, Source, slack_source_key
+from servicebot.chat.commands import NewQuery, parse
+from servicebot.chat.replies import IntakeReply, TextReply, TicketReply
+from servicebot.services.intake import Source
 
 TICKET_REACTIONS = frozenset({"ticket", "admission_tickets"})
 # Subtypes that are still a person saying something; edits, joins, bot posts and deletions are not.
@@ -71,9 +74,16 @@ def on_mention(ctx: SlackContext, event: MessageEvent) -> None:
     _converse(ctx, event, text, "mention", desk.id if desk else None)
 
 
+def slack_source_key(channel: str, ts: str) -> str:
+    """A Slack message as a ticket's source: it makes at most one ticket, however it arrives."""
+    return f"slack:{channel}:{ts}"
+
+
 def _comment_on_ticket(ctx: SlackContext, event: MessageEvent, text: str) -> bool:
     assert event.thread_ts is not None and event.user is not None
-    ticket_id = ctx.tickets.ticket_for_thread(event.channel, event.thread_ts)
+    ticket_id = ctx.messages.ticket_for_thread(
+        event.channel, event.thread_ts, slack_source_key(event.channel, event.thread_ts)
+    )
     if ticket_id is None:
         return False
     if text.strip():
@@ -86,7 +96,7 @@ def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk
     source = Source(
         kind=kind, key=slack_source_key(event.channel, event.ts), channel=event.channel, ts=event.ts
     )
-    reply = ctx.services.conversation.handle(text, ctx.actor(event.user), source, desk)
+    reply = ctx.services.conversation.handle(command_line(text), ctx.actor(event.user), source, desk)
     thread_ts = event.thread_ts or event.ts
     if isinstance(reply, IntakeReply):
         post_intake(ctx, reply, event.channel, thread_ts)
@@ -140,14 +150,17 @@ def log_message(
     """Log someone's existing message as a ticket (reaction, shortcut): never read as a command."""
     source = Source(kind=kind, key=slack_source_key(channel, ts), channel=channel, ts=ts, logged_by=logged_by)
     desk = ctx.services.settings.desk_for_channel(channel)
-    try:
-        intake = ctx.tickets.log_query(text, ctx.actor(requester), source, desk.id if desk else None)
-    except InvalidInput as exc:
-        ctx.ephemeral(channel, logged_by, str(exc))
+    reply = ctx.services.conversation.run(
+        NewQuery(text), ctx.actor(requester), source, desk.id if desk else None
+    )
+    if isinstance(reply, TextReply):
+        ctx.ephemeral(channel, logged_by, mrkdwn(reply.text))
         return
+    assert isinstance(reply, IntakeReply)
+    intake = reply.intake
     if not intake.created:
         ctx.ephemeral(channel, logged_by, f"That message is already logged as {intake.ticket.ref}.")
-    post_intake(ctx, IntakeReply(intake), channel, thread_ts or ts)
+    post_intake(ctx, reply, channel, thread_ts or ts)
 
 
 def _fetch_message(ctx: SlackContext, channel: str, ts: str) -> dict[str, Any] | None:

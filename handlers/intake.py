@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from handlers.blocks import intake_extras
 from handlers.context import CARD, THREAD, TRIAGE, SlackContext
-from servicebot.chat.conversation import IntakeReply
+from servicebot.chat.replies import IntakeReply
 
 
 def post_intake(ctx: SlackContext, reply: IntakeReply, channel: str, thread_ts: str | None) -> None:
     """`thread_ts` None: the card itself starts the ticket's thread (e.g. a slash command)."""
     ticket = reply.intake.ticket
-    posted = {purpose for _, _, purpose in ctx.tickets.messages_of(ticket.id)}
+    posted = {purpose for _, _, purpose in ctx.messages.messages_of(ticket.id)}
     new: list[tuple[str, str, str]] = []
     failed = False
     if CARD not in posted:
@@ -30,7 +30,7 @@ def post_intake(ctx: SlackContext, reply: IntakeReply, channel: str, thread_ts: 
         if ts is not None:
             new.append((desk.triage_channel, ts, TRIAGE))
     if new:
-        ctx.tickets.record_messages(ticket.id, new)
+        ctx.messages.record_messages(ticket.id, new)
     if failed:
         # Raising leaves the request unfinished, so the replay posts the card later.
         raise RuntimeError(f"could not post the card for {ticket.ref} in {channel}")

@@ -9,9 +9,13 @@ from intents import load_catalogue
 from intents.catalogue import Catalogue
 from servicebot.chat.conversation import Conversation
 from servicebot.config import Settings
+from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
-from servicebot.services.tickets import Clock, TicketService, utc_now
+from servicebot.services.intake import IntakeService
+from servicebot.services.messages import TicketMessages
+from servicebot.services.queries import TicketQueries
+from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
 from servicebot.storage.db import Database
 from servicebot.triage.learning import LearningTriage, TrainingData
@@ -24,12 +28,19 @@ class Services:
     catalogue: Catalogue
     training: TrainingData
     triage: LearningTriage
+    intake: IntakeService
     tickets: TicketService
+    queries: TicketQueries
+    messages: TicketMessages
     conversation: Conversation
     inbox: Inbox
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
+
+    def health(self) -> str | None:
+        """None when the bot can work; else what is wrong."""
+        return self.db.problem()
 
     def close(self) -> None:
         self.triage.close()
@@ -57,7 +68,19 @@ def build_services(
     catalogue = load_catalogue(catalogue_dir, settings.desks)
     training = TrainingData(db, catalogue, clock)
     triage = LearningTriage(training, settings, background=background_training)
-    tickets = TicketService(db, triage, catalogue, settings, clock, training)
+    intake = IntakeService(db, triage, catalogue, settings, clock)
+    tickets = TicketService(db, catalogue, settings, clock, training)
+    queries = TicketQueries(db, settings)
     return Services(
-        settings, db, catalogue, training, triage, tickets, Conversation(tickets), Inbox(inbox_db, clock)
+        settings=settings,
+        db=db,
+        catalogue=catalogue,
+        training=training,
+        triage=triage,
+        intake=intake,
+        tickets=tickets,
+        queries=queries,
+        messages=TicketMessages(db),
+        conversation=Conversation(intake, tickets, queries, settings),
+        inbox=Inbox(inbox_db, clock),
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from datetime import time
+from collections.abc import Iterable, Mapping
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from servicebot.domain.calendar import WorkingCalendar
+from servicebot.domain.errors import InvalidInput
+
 DEFAULT_CONFIG_PATH = "servicebot.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///servicebot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -34,6 +37,13 @@ DEFAULT_CONFIDENCE_THRESHOLD = 0.55
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _QUEUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class UnknownDesk(InvalidInput):
+    """A desk named by a person (a command argument, an option) that is not configured."""
+
+    def __init__(self, desk_id: str, desks: Iterable[str]) -> None:
+        super().__init__(f"Unknown desk {desk_id!r}; choose one of: {', '.join(desks)}.")
 
 
 class ConfigError(Exception):
@@ -57,6 +67,7 @@ class WorkingHours(_Strict):
     start: time = time(8, 0)
     end: time = time(18, 0)
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    closures: tuple[date, ...] = ()  # days the desk is closed beyond weekends and bank holidays
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -189,12 +200,18 @@ class Settings(_Strict):
         return self.desks["ict"] if "ict" in self.desks else next(iter(self.desks.values()))
 
     def desk(self, desk_id: str) -> Desk:
+        """The one check of a desk id, wherever it comes from."""
         try:
             return self.desks[desk_id]
         except KeyError:
-            raise ConfigError(
-                f"unknown desk {desk_id!r}; configured desks: {', '.join(self.desks)}"
-            ) from None
+            raise UnknownDesk(desk_id, self.desks) from None
+
+    def calendar(self) -> WorkingCalendar:
+        """Working time for metrics and the demo: these hours, England and Wales bank holidays, closures."""
+        hours = self.working_hours
+        return WorkingCalendar(
+            self.tz, hours.start, hours.end, (WEEKDAYS.index(d) for d in hours.days), hours.closures
+        )
 
     def desk_for_channel(self, channel: str) -> Desk | None:
         for desk in self.desks.values():

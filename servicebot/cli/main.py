@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from intents.catalogue import CatalogueError
 from servicebot.config import ConfigError, Settings, load_settings
-from servicebot.domain.tickets import Status, TicketRuleError, parse_ref
+from servicebot.domain.errors import UserError
+from servicebot.domain.tickets import Status
 from servicebot.services.actors import Role
-from servicebot.services.tickets import TicketNotFound
-from servicebot.storage.repository import TicketFilter
 from servicebot.triage.labelled import LabelledDataError
 
 
@@ -83,9 +80,9 @@ def _build_parser() -> argparse.ArgumentParser:
     learned.add_argument("--format", choices=["table", "json"], default="table")
     revoke = intent_commands.add_parser("revoke", help="undo taught examples (by id, or a whole import)")
     revoke.add_argument(
-        "ids", nargs="*", type=_positive, help="example ids from `servicebot intents learned`"
+        "ids", nargs="*", type=_positive, help="example ids from 'servicebot intents learned'"
     )
-    revoke.add_argument("--batch", help="an import's batch name, as `intents import` printed it")
+    revoke.add_argument("--batch", help="an import's batch name, as 'intents import' printed it")
     revoke.add_argument("--by", default="cli", help="who is revoking (recorded for audit)")
     revoke.add_argument("--reason", default="revoked from the command line")
 
@@ -147,7 +144,7 @@ def main(argv: Sequence[str] | None = None, slack: SlackModes | None = None) -> 
     except (ConfigError, CatalogueError, LabelledDataError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2
-    except (TicketNotFound, TicketRuleError) as exc:
+    except UserError as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -158,30 +155,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     from servicebot.bootstrap import build_services
 
     if args.command in ("triage", "intents"):
-        return _triage_commands(args, settings)
+        from servicebot.cli import triage
+
+        return triage.run(args, settings)
     if args.command in ("run", "serve"):
         if slack is None:
             raise ConfigError(
-                f"{args.command}: the Slack front end is not loaded here; use the installed `servicebot` "
-                "command or `python bot.py`"
+                f"{args.command}: the Slack front end is not loaded here; use the installed 'servicebot' "
+                "command or 'python bot.py'"
             )
         if args.command == "run":
             return slack.run(settings)
         return slack.serve_http(settings, args.host, args.port)
     if args.command == "db":
-        from servicebot.storage import migrate
-        from servicebot.storage.db import Database
+        from servicebot.cli import db
 
-        for url in dict.fromkeys([settings.database_url, settings.inbox_database_url]):
-            database = Database(url)
-            try:
-                if args.db_command == "upgrade":
-                    migrate.upgrade(database.engine)
-                current, head = migrate.current_revision(database.engine), migrate.head_revision()
-                print(f"schema revision: {current} (head {head})")
-            finally:
-                database.dispose()
-        return 0
+        return db.run(args, settings)
     services = build_services(settings)
     try:
         if args.command == "console":
@@ -190,7 +179,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
             role = Role(args.role) if args.role else Role.AGENT
             return run_console(services, user=args.user, role=role, desk=args.desk)
         if args.command == "tickets":
-            return _tickets(args, services)
+            from servicebot.cli import tickets
+
+            return tickets.run(args, services)
         if args.command == "demo":
             from servicebot.demo.generator import load_demo
 
@@ -200,117 +191,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     finally:
         services.close()
     raise AssertionError(f"unhandled command {args.command}")
-
-
-def _triage_commands(args: argparse.Namespace, settings: Settings) -> int:
-    from servicebot.bootstrap import build_services
-    from servicebot.cli import triage as triage_commands
-    from servicebot.triage.engine import DEFAULT_THRESHOLD
-
-    if args.command == "intents" and args.intents_command == "eval":
-        if args.threshold is not None and args.oos_label is None:
-            raise ConfigError("--threshold: only used with --oos-label")
-        threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-        return triage_commands.evaluate_files(
-            args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout, threshold
-        )
-    if args.command == "intents" and args.intents_command == "check":
-        return triage_commands.check_catalogue(settings, args.dir, sys.stdout)
-    if args.command == "intents" and args.intents_command == "revoke" and not (args.ids or args.batch):
-        raise ConfigError("revoke: give example ids or --batch NAME")
-    if args.command == "triage":
-        if args.desk is not None and args.desk not in settings.desks:
-            raise ConfigError(f"--desk: unknown desk {args.desk!r}; desks: {', '.join(settings.desks)}")
-        if (args.text is None) == (args.batch is None):
-            raise ConfigError("triage: give either a text or --batch FILE, not both or neither")
-        if args.batch is not None and args.format not in (None, "jsonl"):
-            raise ConfigError("--format: --batch writes JSON lines (jsonl)")
-        if args.batch is None and args.format == "jsonl":
-            raise ConfigError("--format: jsonl is for --batch; use json for one text")
-        source = None if args.batch in (None, "-") else Path(args.batch)
-        if source is not None and not source.is_file():
-            raise ConfigError(f"--batch: no such file {args.batch!r}")
-    services = build_services(settings, background_training=False)
-    try:
-        if args.command == "intents":
-            return triage_commands.training_command(args, services.training, settings.tz, sys.stdout)
-        if args.batch is not None:
-            return triage_commands.triage_batch(services.triage, source, args.desk, sys.stdout)
-        return triage_commands.triage_one(
-            services.triage, args.text, args.desk, args.format or "text", sys.stdout
-        )
-    finally:
-        services.close()
-
-
-def _tickets(args: argparse.Namespace, services: Any) -> int:
-    from servicebot.console.render import ticket_line
-
-    tz = services.settings.tz
-    if args.tickets_command == "list":
-        if args.desk and args.desk not in services.settings.desks:
-            raise ConfigError(
-                f"--desk: unknown desk {args.desk!r}; desks: {', '.join(services.settings.desks)}"
-            )
-        where = TicketFilter(
-            statuses=tuple(Status(s) for s in args.status),
-            desk=args.desk,
-            queue=args.queue,
-            assignee=args.assignee,
-            limit=args.limit,
-        )
-        found = services.tickets.search(where)
-        if args.format == "json":
-            print(json.dumps([_ticket_json(t) for t in found], indent=2))
-        else:
-            for ticket in found:
-                print(ticket_line(ticket, services.catalogue, tz))
-            if not found:
-                print("No tickets match.")
-        return 0
-    ticket_id = parse_ref(args.ticket)
-    ticket = services.tickets.get(ticket_id)
-    events = services.tickets.history(ticket_id)
-    if args.format == "json":
-        data = _ticket_json(ticket)
-        data["history"] = [
-            {
-                "seq": e.seq,
-                "kind": e.kind.value,
-                "actor": e.actor,
-                "at": e.at.isoformat(),
-                "from": e.from_value,
-                "to": e.to_value,
-                "data": e.data,
-            }
-            for e in events
-        ]
-        print(json.dumps(data, indent=2))
-        return 0
-    print(ticket_line(ticket, services.catalogue, tz))
-    print(f"  text: {ticket.text}")
-    for e in events:
-        change = f" {e.from_value or '-'} -> {e.to_value}" if e.to_value is not None else ""
-        print(f"  {e.seq:>3} {e.at.astimezone(tz):%Y-%m-%d %H:%M %Z} {e.kind.value:<18} {e.actor}{change}")
-    return 0
-
-
-def _ticket_json(ticket: Any) -> dict[str, Any]:
-    return {
-        "id": ticket.ref,
-        "desk": ticket.desk,
-        "status": ticket.status.value,
-        "intent": ticket.intent,
-        "queue": ticket.queue,
-        "priority": ticket.priority,
-        "confidence": ticket.confidence,
-        "assignee": ticket.assignee,
-        "requester": ticket.requester,
-        "text": ticket.text,
-        "created_at": ticket.created_at.isoformat(),
-        "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
-        "rating": ticket.rating,
-    }
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ taught it); `intents eval` trains a fresh classifier on a file and nothing else.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import statistics
@@ -17,7 +18,8 @@ from typing import Any, TextIO
 
 from intents import load_catalogue
 from intents.catalogue import CatalogueError, lint
-from servicebot.config import Settings
+from servicebot.cli.options import desk_option
+from servicebot.config import ConfigError, Settings
 from servicebot.domain.tickets import format_ref
 from servicebot.domain.triage import Triage
 from servicebot.storage.training import StoredExample
@@ -282,3 +284,40 @@ def _example_json(row: StoredExample) -> dict[str, Any]:
             "reason": row.revoke_reason,
         },
     }
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """`servicebot triage …` and `servicebot intents …`."""
+    from servicebot.bootstrap import build_services
+
+    if args.command == "intents" and args.intents_command == "eval":
+        if args.threshold is not None and args.oos_label is None:
+            raise ConfigError("--threshold: only used with --oos-label")
+        threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+        return evaluate_files(
+            args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout, threshold
+        )
+    if args.command == "intents" and args.intents_command == "check":
+        return check_catalogue(settings, args.dir, sys.stdout)
+    if args.command == "intents" and args.intents_command == "revoke" and not (args.ids or args.batch):
+        raise ConfigError("revoke: give example ids or --batch NAME")
+    if args.command == "triage":
+        desk_option(settings, args.desk)
+        if (args.text is None) == (args.batch is None):
+            raise ConfigError("triage: give either a text or --batch FILE, not both or neither")
+        if args.batch is not None and args.format not in (None, "jsonl"):
+            raise ConfigError("--format: --batch writes JSON lines (jsonl)")
+        if args.batch is None and args.format == "jsonl":
+            raise ConfigError("--format: jsonl is for --batch; use json for one text")
+        source = None if args.batch in (None, "-") else Path(args.batch)
+        if source is not None and not source.is_file():
+            raise ConfigError(f"--batch: no such file {args.batch!r}")
+    services = build_services(settings, background_training=False)
+    try:
+        if args.command == "intents":
+            return training_command(args, services.training, settings.tz, sys.stdout)
+        if args.batch is not None:
+            return triage_batch(services.triage, source, args.desk, sys.stdout)
+        return triage_one(services.triage, args.text, args.desk, args.format or "text", sys.stdout)
+    finally:
+        services.close()

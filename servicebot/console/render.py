@@ -1,11 +1,11 @@
-"""Plain-text rendering of replies, for the console and the CLI."""
+"""Plain-text rendering of replies, for the console and the CLI: user ids as they are, no markup."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from intents.catalogue import Catalogue
-from servicebot.chat.conversation import (
+from servicebot.chat.replies import (
     IntakeReply,
     Reply,
     StatusReply,
@@ -14,10 +14,6 @@ from servicebot.chat.conversation import (
     TicketReply,
 )
 from servicebot.domain.tickets import Ticket
-
-
-def _plain(text: str) -> str:
-    return text.replace("*", "").replace("`", "")
 
 
 def ticket_line(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
@@ -36,18 +32,16 @@ def ticket_line(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
 
 def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
     if isinstance(reply, TextReply):
-        return ("" if reply.ok else "Sorry: ") + _plain(reply.text)
+        return ("" if reply.ok else "Sorry: ") + str(reply.text)
     if isinstance(reply, IntakeReply):
         return _intake(reply, catalogue, tz)
     if isinstance(reply, TicketReply):
-        lines = [_plain(reply.message)] if reply.message else []
+        lines = [str(reply.message)] if reply.message.spans else []
         lines.append(ticket_line(reply.ticket, catalogue, tz))
         lines.extend(f"  {line}" for line in reply.history)
         if reply.outcome and reply.outcome.ask_rating:
-            lines.append(
-                f"How did we do? Reply `rate {reply.ticket.ref} up` or `rate {reply.ticket.ref} down`."
-            )
-        return "\n".join(_plain(line) for line in lines)
+            lines.append(f"How did we do? Reply rate {reply.ticket.ref} up or rate {reply.ticket.ref} down.")
+        return "\n".join(lines)
     if isinstance(reply, TicketListReply):
         if not reply.tickets:
             return f"{reply.title}: none."
@@ -72,10 +66,10 @@ def _intake(reply: IntakeReply, catalogue: Catalogue, tz: ZoneInfo) -> str:
     if intake.needs_pick:
         lines.append("I'm not sure what this is about. Is it one of these?")
         for candidate in intake.triage.suggestions:
-            lines.append(f"  - {candidate.title}: reply `pick {ticket.ref} {candidate.intent}`")
-        lines.append(f"  - Something else: reply `pick {ticket.ref} none`")
+            lines.append(f"  - {candidate.title}: reply pick {ticket.ref} {candidate.intent}")
+        lines.append(f"  - Something else: reply pick {ticket.ref} none")
     elif intake.self_help is not None:
         help_ = intake.self_help
         lines.append(f"Try this first: {help_.title}. {help_.text}" + (f" {help_.url}" if help_.url else ""))
-        lines.append(f"Did that fix it? Reply `fixed {ticket.ref}` or `notfixed {ticket.ref}`.")
-    return "\n".join(_plain(line) if i else line for i, line in enumerate(lines))
+        lines.append(f"Did that fix it? Reply fixed {ticket.ref} or notfixed {ticket.ref}.")
+    return "\n".join(lines)

@@ -11,10 +11,10 @@ from typing import TextIO
 from servicebot.bootstrap import Services
 from servicebot.console.render import render
 from servicebot.services.actors import Actor, Role
-from servicebot.services.tickets import Source
+from servicebot.services.intake import Source
 
 BANNER = (
-    "ServiceBot console. Describe a problem to log a ticket, or type `help`. Ctrl-D (or `quit`) to leave."
+    "ServiceBot console. Describe a problem to log a ticket, or type 'help'. Ctrl-D (or 'quit') to leave."
 )
 MAX_LINE = 40_000
 

@@ -35,7 +35,7 @@ from servicebot.domain.tickets import (
     Ticket,
     TriageDecision,
 )
-from servicebot.storage import repository as repo
+from servicebot.storage import tickets as ticket_rows
 
 if TYPE_CHECKING:
     from servicebot.bootstrap import Services
@@ -753,17 +753,17 @@ class _Writer:
         self.events: list[dict[str, Any]] = []
 
     def add(self, ticket: Ticket) -> None:
-        self.tickets.append(repo.ticket_row(ticket))
-        self.events.extend(repo.event_row(e) for e in ticket.pending)
+        self.tickets.append(ticket_rows.ticket_row(ticket))
+        self.events.extend(ticket_rows.event_row(e) for e in ticket.pending)
         if len(self.events) >= _CHUNK_EVENTS:
             self.flush()
 
     def flush(self) -> None:
         # Projection rows first: every event row refers to its ticket.
         if self.tickets:
-            repo.bulk_insert_tickets(self.session, self.tickets)
+            ticket_rows.bulk_insert_tickets(self.session, self.tickets)
         if self.events:
-            repo.bulk_insert_events(self.session, self.events)
+            ticket_rows.bulk_insert_events(self.session, self.events)
         self.tickets, self.events = [], []
 
 
@@ -819,13 +819,13 @@ def load_demo(
     tallies = {plan.desk.id: _Tally() for plan in generator.plans}
 
     with services.db.transaction() as session:
-        existing = repo.count_tickets(session)
+        existing = ticket_rows.count_tickets(session)
         if if_empty and existing:
             return (
                 f"The database already holds {existing:,} tickets, so no demo data was written "
                 "(drop --if-empty to add it anyway)."
             )
-        next_id = repo.max_ticket_id(session) + 1
+        next_id = ticket_rows.max_ticket_id(session) + 1
         writer = _Writer(session)
         day = start_local.date()
         last_day = (end_local - timedelta(microseconds=1)).date()
@@ -840,7 +840,7 @@ def load_demo(
                     writer.add(ticket)
                 day += timedelta(days=1)
             writer.flush()
-        repo.sync_ticket_id_sequence(session)
+        ticket_rows.sync_ticket_id_sequence(session)
 
     return _report(services.settings, tallies, start_local, end_local, seed)
 

@@ -12,6 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from servicebot.domain.errors import UserError
+from servicebot.domain.message import User
+
 SYSTEM_ACTOR = "servicebot"
 _REF = re.compile(r"^\s*(?:t|#)?\s*-?\s*0*(\d{1,12})\s*$", re.IGNORECASE)
 
@@ -50,8 +53,8 @@ class Resolution(StrEnum):
     SELF_SERVICE = "self_service"
 
 
-class TicketRuleError(Exception):
-    """A command the ticket's current state does not allow; the message is fit to show the user."""
+class TicketRuleError(UserError):
+    """A command the ticket's current state does not allow."""
 
 
 def format_ref(ticket_id: int) -> str:
@@ -216,7 +219,7 @@ class Ticket:
     def assign(self, assignee: str, actor: str, at: datetime) -> None:
         self._require_open("assign")
         if self.assignee == assignee and self.status is Status.IN_PROGRESS:
-            raise TicketRuleError(f"{self.ref} is already assigned to <@{assignee}>")
+            raise TicketRuleError(f"{self.ref} is already assigned to ", User(assignee))
         self._emit(EventKind.ASSIGNED, actor, at, from_value=self.assignee, to_value=assignee)
 
     def escalate(self, to_queue: str, actor: str, at: datetime, note: str = "") -> None:
@@ -234,6 +237,16 @@ class Ticket:
         self._emit(
             EventKind.TRANSFERRED, actor, at, from_value=self.queue, to_value=to_queue, data={"note": note}
         )
+
+    def move(self, to_queue: str, to_line: int, actor: str, at: datetime, note: str = "") -> EventKind:
+        """Send the ticket to another queue; whether that is an escalation or a transfer is decided here,
+        because first-contact resolution depends on it: a move to a 2nd-line queue is an escalation, a
+        move between 1st-line queues is a transfer."""
+        if to_line >= 2:
+            self.escalate(to_queue, actor, at, note)
+            return EventKind.ESCALATED
+        self.transfer(to_queue, actor, at, note)
+        return EventKind.TRANSFERRED
 
     def comment(self, actor: str, text: str, at: datetime, role: str) -> None:
         self._emit(EventKind.COMMENTED, actor, at, data={"text": text, "role": role})

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from servicebot.services.tickets import Clock
-from servicebot.storage import repository as repo
+from servicebot.domain.clock import Clock
+from servicebot.storage import inbox as inbox_rows
 from servicebot.storage.db import Database
 
 MAX_ATTEMPTS = 8
@@ -98,20 +98,20 @@ class Inbox:
 
     def done(self, key: str) -> None:
         with self.db.transaction() as session:
-            repo.mark_inbound(session, key, self.clock())
+            inbox_rows.mark_inbound(session, key, self.clock())
 
     def failed(self, request: PendingRequest, error: str) -> timedelta:
         """Record the failure; the request is due again after an exponential backoff, which it returns."""
         backoff = min(self.retry_base * (1 << min(request.attempts, 16)), MAX_BACKOFF)
         now = self.clock()
         with self.db.transaction() as session:
-            repo.mark_inbound(session, request.key, now, error=error[:2000], retry_at=now + backoff)
+            inbox_rows.mark_inbound(session, request.key, now, error=error[:2000], retry_at=now + backoff)
         return backoff
 
     def due(self, limit: int = 50) -> list[PendingRequest]:
         """Work to do now, oldest first."""
         with self.db.read() as session:
-            rows = repo.due_inbound(session, self.clock(), max_attempts=MAX_ATTEMPTS, limit=limit)
+            rows = inbox_rows.due_inbound(session, self.clock(), max_attempts=MAX_ATTEMPTS, limit=limit)
         return [PendingRequest(r.key, r.kind, dict(r.payload), r.received_at, r.attempts) for r in rows]
 
     def close(self) -> None:
@@ -153,7 +153,7 @@ class Inbox:
             firsts.setdefault(request.key, request)
         try:
             with self.db.transaction() as session:
-                stored = repo.accept_inbound_many(
+                stored = inbox_rows.accept_inbound_many(
                     session, [(r.key, r.kind, r.payload) for r in firsts.values()], self.clock()
                 )
         except Exception as exc:

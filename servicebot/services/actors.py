@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from servicebot.domain.errors import NotAllowed
 from servicebot.domain.tickets import Ticket
 
 
@@ -12,10 +13,6 @@ class Role(StrEnum):
     REQUESTER = "requester"
     AGENT = "agent"
     MANAGER = "manager"
-
-
-class PermissionDenied(Exception):
-    """The actor's role does not allow this; the message says which role would."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class Actor:
 
 def require_staff(actor: Actor, verb: str) -> None:
     if not actor.is_staff:
-        raise PermissionDenied(
+        raise NotAllowed(
             f"Only service desk agents can {verb}. Ask a team lead to add you to the agents role "
             "(roles.agents in servicebot.yaml or SERVICEBOT_AGENTS)."
         )
@@ -38,4 +35,4 @@ def require_staff(actor: Actor, verb: str) -> None:
 
 def require_requester_or_staff(actor: Actor, ticket: Ticket, verb: str) -> None:
     if actor.id != ticket.requester and not actor.is_staff:
-        raise PermissionDenied(f"Only the person who raised {ticket.ref} or an agent can {verb}.")
+        raise NotAllowed(f"Only the person who raised {ticket.ref} or an agent can {verb}.")

@@ -1,1 +1,2 @@
-"""Storage: the engine/session factory, tables, migrations and small repository functions."""
+"""Storage: the engine and unit of work (`db`), tables, types, migrations, and one repository module per
+aggregate (tickets, sources, inbox, training)."""

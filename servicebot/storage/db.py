@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -110,6 +110,15 @@ class Database:
             yield
         finally:
             self._local.open = False
+
+    def problem(self) -> str | None:
+        """None if the database answers; else why not (for health checks)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to answer is the answer
+            return str(exc)[:200]
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()

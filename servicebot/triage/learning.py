@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from intents.catalogue import OUT_OF_SCOPE, Catalogue
 from servicebot.config import Settings
+from servicebot.domain.clock import Clock
 from servicebot.domain.triage import Triage
 from servicebot.storage import training as store
 from servicebot.storage.db import Database
@@ -29,8 +30,6 @@ from servicebot.triage.features import prepare
 from servicebot.triage.labelled import LabelledSet, read_labelled_csv
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass

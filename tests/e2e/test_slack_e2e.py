@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from handlers import blocks as b
+from handlers.events import slack_source_key
 from servicebot.domain.fcr import contact_facts
 from servicebot.domain.tickets import EventKind, Status
 from tests.conftest import AGENT
@@ -154,7 +155,7 @@ def test_replies_in_a_ticket_thread_are_recorded_as_comments(live: LiveApp) -> N
     live.sender.send_event(reply)
     live.settled()
     [ticket] = live.tickets()
-    events = live.services.tickets.history(ticket.id)
+    events = live.services.queries.history(ticket.id)
     assert events[-1].kind is EventKind.COMMENTED
     assert events[-1].data == {"text": "it happens in every meeting", "role": "requester"}
     assert live.ticket_count() == 1
@@ -168,7 +169,7 @@ def test_a_mention_in_a_ticket_thread_is_one_comment_not_two(live: LiveApp) -> N
     live.sender.send_event(app_mention_event(text, channel=INTAKE, ts=reply_ts, thread_ts=ts))
     live.settled()
     [ticket] = live.tickets()
-    comments = [e for e in live.services.tickets.history(ticket.id) if e.kind is EventKind.COMMENTED]
+    comments = [e for e in live.services.queries.history(ticket.id) if e.kind is EventKind.COMMENTED]
     assert [c.data["text"] for c in comments] == ["still broken after a restart"]
     assert live.ticket_count() == 1
 
@@ -184,7 +185,8 @@ def test_slash_command_new_logs_a_ticket_with_its_card_in_the_channel(live: Live
     live.settled()
     [ticket] = live.tickets()
     assert ticket.source == "command"
-    assert live.services.tickets.ticket_for_thread(INTAKE, card.response["ts"]) == ticket.id
+    root = slack_source_key(INTAKE, card.response["ts"])
+    assert live.services.messages.ticket_for_thread(INTAKE, card.response["ts"], root) == ticket.id
 
 
 def test_slash_command_answers_privately_and_names_bad_input(live: LiveApp) -> None:
@@ -208,7 +210,7 @@ def test_ticket_reaction_logs_someone_elses_message_once(live: LiveApp) -> None:
     [ticket] = live.tickets()
     assert ticket.requester == "U0STAFF9" and ticket.source == "reaction"
     assert ticket.ref in note.args["text"] and note.args["user"] == "U0OTHER"
-    created = live.services.tickets.history(ticket.id)[0]
+    created = live.services.queries.history(ticket.id)[0]
     assert created.data["logged_by"] == AGENT
 
 
@@ -255,11 +257,11 @@ def test_agent_works_a_ticket_to_resolution_and_the_requester_rates_it_once(live
     live.slack.wait_for("chat.postEphemeral", count=2)
     live.settled()
 
-    stored = live.services.tickets.get(ticket.id)
+    stored = live.services.queries.get(ticket.id)
     assert (stored.status, stored.resolver, stored.rating) == (Status.RESOLVED, AGENT, True)
-    kinds = [e.kind for e in live.services.tickets.history(ticket.id)]
+    kinds = [e.kind for e in live.services.queries.history(ticket.id)]
     assert kinds.count(EventKind.RESOLVED) == 1 and kinds.count(EventKind.RATED) == 1
-    assert contact_facts(live.services.tickets.history(ticket.id)).first_contact
+    assert contact_facts(live.services.queries.history(ticket.id)).first_contact
 
 
 def test_self_help_that_fixes_it_resolves_at_first_contact(live: LiveApp) -> None:
@@ -271,7 +273,7 @@ def test_self_help_that_fixes_it_resolves_at_first_contact(live: LiveApp) -> Non
     )
     live.slack.wait_for("chat.update", where=lambda c: c.args.get("ts") == card.response["ts"])
     live.settled()
-    events = live.services.tickets.history(ticket.id)
+    events = live.services.queries.history(ticket.id)
     resolved = next(e for e in events if e.kind is EventKind.RESOLVED)
     assert resolved.data["resolution"] == "self_service" and resolved.actor == REQUESTER
     assert contact_facts(events).first_contact
@@ -287,9 +289,9 @@ def test_escalation_breaks_first_contact_and_moves_the_queue(live: LiveApp) -> N
     live.sender.send_action(b.RESOLVE, str(ticket.id), user_id=AGENT, message_ts=card.response["ts"])
     live.slack.wait_for("chat.postMessage", where=lambda c: "resolved" in c.args.get("text", ""))
     live.settled()
-    facts = contact_facts(live.services.tickets.history(ticket.id))
+    facts = contact_facts(live.services.queries.history(ticket.id))
     assert facts.resolved and not facts.first_contact and facts.reasons == ("escalated",)
-    assert live.services.tickets.get(ticket.id).queue == "ict-2nd-line"
+    assert live.services.queries.get(ticket.id).queue == "ict-2nd-line"
 
 
 def test_low_confidence_asks_and_the_pick_is_stored(live: LiveApp) -> None:
@@ -302,9 +304,9 @@ def test_low_confidence_asks_and_the_pick_is_stored(live: LiveApp) -> None:
     live.sender.send_action(b.PICK, values[0], user_id=REQUESTER, message_ts=card.response["ts"])
     live.slack.wait_for("chat.update")
     live.settled()
-    stored = live.services.tickets.get(ticket.id)
+    stored = live.services.queries.get(ticket.id)
     assert stored.status is Status.TRIAGED and stored.intent == values[0].split(":")[1]
-    triaged = [e for e in live.services.tickets.history(ticket.id) if e.kind is EventKind.TRIAGED]
+    triaged = [e for e in live.services.queries.history(ticket.id) if e.kind is EventKind.TRIAGED]
     assert triaged[0].data["method"] == "picked" and triaged[0].actor == REQUESTER
 
 
@@ -314,9 +316,9 @@ def test_change_intent_menu_transfers_between_queues(live: LiveApp) -> None:
     live.sender.send_action(b.INTENT, f"{ticket.id}:printer_problem", user_id=AGENT)
     live.slack.wait_for("chat.postMessage", where=lambda c: "Printer" in c.args.get("text", ""))
     live.settled()
-    stored = live.services.tickets.get(ticket.id)
+    stored = live.services.queries.get(ticket.id)
     assert stored.intent == "printer_problem"
-    kinds = [e.kind for e in live.services.tickets.history(ticket.id)]
+    kinds = [e.kind for e in live.services.queries.history(ticket.id)]
     assert EventKind.INTENT_CHANGED in kinds and EventKind.TRANSFERRED in kinds
 
 

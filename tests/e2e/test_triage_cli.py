@@ -60,7 +60,7 @@ def test_triage_batch_from_a_file(tmp_path: Path) -> None:
     [
         ((), "give either a text or --batch"),
         (("printer", "--batch", "-"), "give either a text or --batch"),
-        (("printer", "--desk", "hr"), "--desk: unknown desk 'hr'"),
+        (("printer", "--desk", "hr"), "--desk: Unknown desk 'hr'; choose one of: ict, contact"),
         (("--batch", "missing.txt"), "--batch: no such file"),
         (("printer", "--format", "jsonl"), "jsonl is for --batch"),
         (("   ",), "needs some words"),

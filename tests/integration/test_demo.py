@@ -24,7 +24,7 @@ from servicebot.config import load_settings
 from servicebot.demo.generator import _bank_holidays, load_demo
 from servicebot.domain.fcr import fcr_rate
 from servicebot.domain.tickets import OPEN_STATUSES, Ticket
-from servicebot.storage import repository as repo
+from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.tables import ticket_events, tickets
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "servicebot.example.yaml"
@@ -93,7 +93,7 @@ def test_fcr_recomputed_from_stored_events(loaded: tuple[Services, str]) -> None
     services, _ = loaded
     ids = ticket_ids(services, "ict")
     with services.db.transaction() as session:
-        histories = [repo.history(session, i) for i in ids]
+        histories = [ticket_rows.history(session, i) for i in ids]
     rate = fcr_rate(histories)
     assert rate.percent is not None
     assert 68.0 <= rate.percent <= 80.0
@@ -108,7 +108,7 @@ def test_projection_equals_replayed_history(loaded: tuple[Services, str]) -> Non
     with services.db.transaction() as session:
         for ticket_id in sample:
             row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
-            history = repo.history(session, ticket_id)
+            history = ticket_rows.history(session, ticket_id)
             replayed = Ticket.replay(history)
             expected = {name: getattr(replayed, name) for name in fields}
             expected["status"] = replayed.status.value

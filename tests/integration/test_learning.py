@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from servicebot.bootstrap import Services, build_services
-from servicebot.services.actors import Actor, PermissionDenied
-from servicebot.services.tickets import Intake, Source
+from servicebot.domain.errors import NotAllowed
+from servicebot.services.actors import Actor
+from servicebot.services.intake import Intake, Source
 from servicebot.storage.tables import labelled_examples
 from servicebot.triage.engine import TriageModel
 from servicebot.triage.labelled import LabelledDataError
@@ -32,7 +33,7 @@ def catalogue_only(services: Services) -> int:
 
 
 def log(services: Services, text: str, desk: str | None = "ict") -> Intake:
-    return services.tickets.log_query(text, REQ, Source("console"), desk)
+    return services.intake.log_query(text, REQ, Source("console"), desk)
 
 
 def test_a_correction_changes_the_next_triage_of_the_same_text(services: Services) -> None:
@@ -102,7 +103,7 @@ def test_a_pick_teaches_but_something_else_does_not(services: Services) -> None:
 
 def test_a_refused_correction_stores_no_example(services: Services) -> None:
     ticket = log(services, TRENT).ticket
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.tickets.change_intent(ticket.id, "line_of_business_system", REQ)
     with services.db.read() as session:
         assert session.scalar(select(func.count()).select_from(labelled_examples)) == 0

@@ -13,8 +13,9 @@ from sqlalchemy.exc import DatabaseError, StatementError
 from sqlalchemy.orm import Session
 
 from servicebot.domain.tickets import SYSTEM_ACTOR, EventKind, Status, Ticket, TriageDecision
-from servicebot.storage import migrate
-from servicebot.storage import repository as repo
+from servicebot.storage import inbox as inbox_rows
+from servicebot.storage import migrate, sources
+from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
 from servicebot.storage.tables import inbound_requests, ticket_events, tickets
 
@@ -32,7 +33,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def open_ticket(session: Session, at: datetime = T0, requester: str = "U0REQ") -> Ticket:
-    ticket_id = repo.new_ticket_id(
+    ticket_id = ticket_rows.new_ticket_id(
         session, desk="ict", requester=requester, text="printer jammed", source="console", at=at
     )
     ticket = Ticket.open(
@@ -44,7 +45,7 @@ def open_ticket(session: Session, at: datetime = T0, requester: str = "U0REQ") -
         queue="ict-service-desk",
         at=at,
     )
-    repo.save_ticket(session, ticket)
+    ticket_rows.save_ticket(session, ticket)
     return ticket
 
 
@@ -76,7 +77,7 @@ def test_upgrade_downgrade_and_upgrade_again(tmp_path: Path) -> None:
         with database.transaction() as session:
             ticket = open_ticket(session)
         with database.transaction() as session:
-            assert repo.load_ticket(session, ticket.id) == ticket
+            assert ticket_rows.load_ticket(session, ticket.id) == ticket
             with pytest.raises(DatabaseError, match="append-only"):
                 session.execute(delete(ticket_events))
     finally:
@@ -105,7 +106,7 @@ def test_ticket_events_refuse_update_and_delete(db: Database, statement: object)
     with pytest.raises(DatabaseError, match="append-only"), db.transaction() as session:
         session.execute(statement)  # type: ignore[call-overload]
     with db.transaction() as session:
-        events = repo.history(session, ticket.id)
+        events = ticket_rows.history(session, ticket.id)
     assert [(e.seq, e.kind, e.actor) for e in events] == [(1, EventKind.CREATED, "U0REQ")]
     assert events[0].data["text"] == "printer jammed"
 
@@ -115,7 +116,7 @@ def test_the_tickets_projection_can_be_updated(db: Database) -> None:
     with db.transaction() as session:
         ticket = open_ticket(session)
         ticket.triage(TriageDecision("printer_fault", "ict-hardware", "P4", 0.9), SYSTEM_ACTOR, T0)
-        repo.save_ticket(session, ticket)
+        ticket_rows.save_ticket(session, ticket)
     with db.transaction() as session:
         row = session.execute(select(tickets).where(tickets.c.id == ticket.id)).one()
     assert (row.status, row.queue, row.version, row.intent) == ("triaged", "ict-hardware", 2, "printer_fault")
@@ -134,8 +135,8 @@ def test_utc_round_trip(db: Database, local: datetime) -> None:
         stored = session.execute(
             select(tickets.c.created_at, tickets.c.updated_at).where(tickets.c.id == ticket.id)
         ).one()
-        [event] = repo.history(session, ticket.id)
-        loaded = repo.load_ticket(session, ticket.id)
+        [event] = ticket_rows.history(session, ticket.id)
+        loaded = ticket_rows.load_ticket(session, ticket.id)
     for value in (stored.created_at, stored.updated_at, event.at):
         assert value == local
         assert value.tzinfo is not None
@@ -147,11 +148,11 @@ def test_utc_round_trip(db: Database, local: datetime) -> None:
 def test_naive_datetime_bind_raises(db: Database) -> None:
     naive = datetime(2026, 11, 23, 9, 30)
     with pytest.raises((ValueError, StatementError), match="naive"), db.transaction() as session:
-        repo.new_ticket_id(session, desk="ict", requester="U", text="x", source="console", at=naive)
+        ticket_rows.new_ticket_id(session, desk="ict", requester="U", text="x", source="console", at=naive)
     with pytest.raises((ValueError, StatementError), match="naive"), db.transaction() as session:
-        repo.accept_inbound(session, "k", "event", {}, naive)
+        inbox_rows.accept_inbound(session, "k", "event", {}, naive)
     with db.transaction() as session:
-        assert repo.count_tickets(session) == 0
+        assert ticket_rows.count_tickets(session) == 0
         assert session.execute(select(inbound_requests)).first() is None
 
 
@@ -166,11 +167,11 @@ def test_load_ticket_equals_the_saved_aggregate(db: Database) -> None:
         ticket.request_rating(T0 + timedelta(hours=2))
         ticket.rate("U0REQ", True, T0 + timedelta(hours=3))
         expected = ticket.snapshot()
-        repo.save_ticket(session, ticket)
+        ticket_rows.save_ticket(session, ticket)
         assert ticket.pending == []
     with db.transaction() as session:
-        loaded = repo.load_ticket(session, ticket.id)
-        [summary] = repo.list_tickets(session, repo.TicketFilter(statuses=(Status.RESOLVED,)))
+        loaded = ticket_rows.load_ticket(session, ticket.id)
+        [summary] = ticket_rows.list_tickets(session, ticket_rows.TicketFilter(statuses=(Status.RESOLVED,)))
     assert loaded == expected
     assert (summary.id, summary.status, summary.queue, summary.rating) == (
         ticket.id,
@@ -184,21 +185,21 @@ def test_stale_aggregate_is_refused_and_the_first_writer_wins(db: Database) -> N
     with db.transaction() as session:
         ticket_id = open_ticket(session).id
     with db.transaction() as session:
-        first = repo.load_ticket(session, ticket_id)
+        first = ticket_rows.load_ticket(session, ticket_id)
     with db.transaction() as session:
-        second = repo.load_ticket(session, ticket_id)
+        second = ticket_rows.load_ticket(session, ticket_id)
     assert first is not None and second is not None and first == second
 
     first.assign("U0AGENT01", "U0AGENT01", T0 + timedelta(minutes=1))
     first.comment("U0AGENT01", "on it", T0 + timedelta(minutes=1), "agent")
     second.resolve("U0AGENT02", T0 + timedelta(minutes=2))
     with db.transaction() as session:
-        repo.save_ticket(session, first)
-    with pytest.raises(repo.ConcurrentUpdate, match=first.ref), db.transaction() as session:
-        repo.save_ticket(session, second)
+        ticket_rows.save_ticket(session, first)
+    with pytest.raises(ticket_rows.ConcurrentUpdate, match=first.ref), db.transaction() as session:
+        ticket_rows.save_ticket(session, second)
 
     with db.transaction() as session:
-        events = repo.history(session, ticket_id)
+        events = ticket_rows.history(session, ticket_id)
         row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
     assert [(e.seq, e.kind) for e in events] == [
         (1, EventKind.CREATED),
@@ -214,21 +215,21 @@ def test_concurrent_update_rolls_back_only_the_savepoint(db: Database) -> None:
     with db.transaction() as session:
         ticket_id = open_ticket(session).id
     with db.transaction() as session:
-        stale = repo.load_ticket(session, ticket_id)
+        stale = ticket_rows.load_ticket(session, ticket_id)
     with db.transaction() as session:
-        fresh = repo.load_ticket(session, ticket_id)
+        fresh = ticket_rows.load_ticket(session, ticket_id)
         assert fresh is not None
         fresh.follow_up("U0AGENT01", T0 + timedelta(minutes=1))
-        repo.save_ticket(session, fresh)
+        ticket_rows.save_ticket(session, fresh)
     assert stale is not None
     stale.follow_up("U0AGENT02", T0 + timedelta(minutes=2))
     with db.transaction() as session:
-        assert repo.accept_inbound(session, "evt-1", "event", {"n": 1}, T0)
-        with pytest.raises(repo.ConcurrentUpdate):
-            repo.save_ticket(session, stale)
+        assert inbox_rows.accept_inbound(session, "evt-1", "event", {"n": 1}, T0)
+        with pytest.raises(ticket_rows.ConcurrentUpdate):
+            ticket_rows.save_ticket(session, stale)
         assert stale.pending, "refused events stay pending so the caller can see them"
     with db.transaction() as session:
-        assert [e.actor for e in repo.history(session, ticket_id)][1:] == ["U0AGENT01"]
+        assert [e.actor for e in ticket_rows.history(session, ticket_id)][1:] == ["U0AGENT01"]
         assert session.execute(select(inbound_requests.c.key)).scalars().all() == ["evt-1"]
 
 
@@ -236,45 +237,45 @@ def test_concurrent_update_rolls_back_only_the_savepoint(db: Database) -> None:
 def test_link_source_refuses_a_second_ticket_for_the_same_source(db: Database) -> None:
     with db.transaction() as session:
         first = open_ticket(session)
-        assert repo.link_source(session, "slack:C0ICTHELP:1.0001", first.id) is True
+        assert sources.link_source(session, "slack:C0ICTHELP:1.0001", first.id) is True
     with db.transaction() as session:
         second = open_ticket(session)
-        assert repo.link_source(session, "slack:C0ICTHELP:1.0001", second.id) is False
+        assert sources.link_source(session, "slack:C0ICTHELP:1.0001", second.id) is False
         # The session is still usable after the refusal.
-        assert repo.link_source(session, "slack:C0ICTHELP:1.0002", second.id) is True
+        assert sources.link_source(session, "slack:C0ICTHELP:1.0002", second.id) is True
     with db.transaction() as session:
-        assert repo.ticket_for_source(session, "slack:C0ICTHELP:1.0001") == first.id
-        assert repo.ticket_for_source(session, "slack:C0ICTHELP:1.0002") == second.id
-        assert repo.ticket_for_source(session, "slack:C0ICTHELP:9.9999") is None
-        assert repo.count_tickets(session) == 2
+        assert sources.ticket_for_source(session, "slack:C0ICTHELP:1.0001") == first.id
+        assert sources.ticket_for_source(session, "slack:C0ICTHELP:1.0002") == second.id
+        assert sources.ticket_for_source(session, "slack:C0ICTHELP:9.9999") is None
+        assert ticket_rows.count_tickets(session) == 2
 
 
 def test_accept_inbound_is_false_on_a_duplicate_key(db: Database) -> None:
     with db.transaction() as session:
-        assert repo.accept_inbound(session, "Ev0001", "event", {"text": "hi"}, T0) is True
+        assert inbox_rows.accept_inbound(session, "Ev0001", "event", {"text": "hi"}, T0) is True
     with db.transaction() as session:
-        assert repo.accept_inbound(session, "Ev0001", "event", {"text": "retry"}, T0) is False
-        assert repo.accept_inbound(session, "Ev0002", "event", {"text": "other"}, T0) is True
+        assert inbox_rows.accept_inbound(session, "Ev0001", "event", {"text": "retry"}, T0) is False
+        assert inbox_rows.accept_inbound(session, "Ev0002", "event", {"text": "other"}, T0) is True
     with db.transaction() as session:
         rows = session.execute(select(inbound_requests).order_by(inbound_requests.c.key)).all()
         assert [(r.key, r.payload) for r in rows] == [
             ("Ev0001", {"text": "hi"}),
             ("Ev0002", {"text": "other"}),
         ]
-        repo.mark_inbound(session, "Ev0001", T0 + timedelta(seconds=1))
-        pending = repo.due_inbound(session, T0 + timedelta(minutes=1), max_attempts=5)
+        inbox_rows.mark_inbound(session, "Ev0001", T0 + timedelta(seconds=1))
+        pending = inbox_rows.due_inbound(session, T0 + timedelta(minutes=1), max_attempts=5)
     assert [r.key for r in pending] == ["Ev0002"]
 
 
 def test_failed_inbound_requests_are_due_again_after_their_backoff(db: Database) -> None:
     with db.transaction() as session:
-        assert repo.accept_inbound(session, "Ev1", "event", {}, T0)
-        repo.mark_inbound(session, "Ev1", T0, error="slack down", retry_at=T0 + timedelta(seconds=10))
+        assert inbox_rows.accept_inbound(session, "Ev1", "event", {}, T0)
+        inbox_rows.mark_inbound(session, "Ev1", T0, error="slack down", retry_at=T0 + timedelta(seconds=10))
     with db.transaction() as session:
-        assert repo.due_inbound(session, T0 + timedelta(seconds=9), max_attempts=5) == []
-        [row] = repo.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=5)
+        assert inbox_rows.due_inbound(session, T0 + timedelta(seconds=9), max_attempts=5) == []
+        [row] = inbox_rows.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=5)
         assert (row.attempts, row.last_error) == (1, "slack down")
-        assert repo.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=1) == []
+        assert inbox_rows.due_inbound(session, T0 + timedelta(seconds=10), max_attempts=1) == []
 
 
 def test_failed_transaction_leaves_nothing_behind(db: Database) -> None:
@@ -283,25 +284,27 @@ def test_failed_transaction_leaves_nothing_behind(db: Database) -> None:
 
     with pytest.raises(Boom), db.transaction() as session:
         ticket = open_ticket(session)
-        assert repo.link_source(session, "slack:C1:1.0", ticket.id)
-        assert repo.accept_inbound(session, "Ev1", "event", {}, T0)
-        assert repo.count_tickets(session) == 1
+        assert sources.link_source(session, "slack:C1:1.0", ticket.id)
+        assert inbox_rows.accept_inbound(session, "Ev1", "event", {}, T0)
+        assert ticket_rows.count_tickets(session) == 1
         raise Boom
     with db.transaction() as session:
-        assert repo.count_tickets(session) == 0
-        assert repo.load_ticket(session, ticket.id) is None
-        assert repo.history(session, ticket.id) == []
-        assert repo.ticket_for_source(session, "slack:C1:1.0") is None
+        assert ticket_rows.count_tickets(session) == 0
+        assert ticket_rows.load_ticket(session, ticket.id) is None
+        assert ticket_rows.history(session, ticket.id) == []
+        assert sources.ticket_for_source(session, "slack:C1:1.0") is None
         assert session.execute(select(inbound_requests)).first() is None
 
 
 def test_failed_transaction_after_new_ticket_id_leaves_no_ticket_row(db: Database) -> None:
     with pytest.raises(RuntimeError), db.transaction() as session:
-        ticket_id = repo.new_ticket_id(session, desk="ict", requester="U", text="x", source="console", at=T0)
+        ticket_id = ticket_rows.new_ticket_id(
+            session, desk="ict", requester="U", text="x", source="console", at=T0
+        )
         raise RuntimeError("crash before the ticket was opened")
     with db.transaction() as session:
         assert session.execute(select(tickets).where(tickets.c.id == ticket_id)).first() is None
-        assert repo.count_tickets(session) == 0
+        assert ticket_rows.count_tickets(session) == 0
 
 
 def test_the_migrations_build_exactly_the_declared_tables(db: Database) -> None:

@@ -19,7 +19,8 @@ import bot
 import handlers
 from servicebot.bootstrap import Services, build_services
 from servicebot.domain.tickets import Ticket
-from servicebot.storage import repository as repo
+from servicebot.runtime.supervisor import WorkerProcess
+from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.tables import inbound_requests, tickets
 from tests.conftest import make_settings
 from tests.support.fake_slack import BOT_TOKEN, FakeSlack
@@ -35,10 +36,10 @@ class LiveApp:
     slack: FakeSlack
     sender: SlackSender
     base_url: str
-    worker_process: bot.WorkerProcess | None = None
+    worker_process: WorkerProcess | None = None
 
     def tickets(self) -> list[Ticket]:
-        return self.services.tickets.search(repo.TicketFilter(limit=10_000))
+        return self.services.queries.search(ticket_rows.TicketFilter(limit=10_000))
 
     def ticket_count(self) -> int:
         with self.services.db.transaction() as session:
@@ -96,7 +97,7 @@ def live_app(tmp_path: Path, *, worker_process: bool = False, **env: str) -> Ite
 @contextmanager
 def _worker(
     settings: Any, services: Services, slack_app: bot.SlackApp, process: bool
-) -> Iterator[bot.WorkerProcess | None]:
+) -> Iterator[WorkerProcess | None]:
     if process:
         worker = bot.start_worker_process(settings, services, check_every=0.2)
         try:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from servicebot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from servicebot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, UnknownDesk, load_settings
+from servicebot.domain.errors import UserError
 from tests.conftest import EXAMPLE_CONFIG
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -60,8 +61,9 @@ def test_example_config_loads() -> None:
 
 def test_unknown_desk_lookup_names_the_desk_and_the_choices() -> None:
     settings = load_settings({"SERVICEBOT_CONFIG": str(EXAMPLE_CONFIG)})
-    with pytest.raises(ConfigError, match=r"'nowhere'.*ict, contact"):
+    with pytest.raises(UnknownDesk, match=r"'nowhere'.*ict, contact") as raised:
         settings.desk("nowhere")
+    assert isinstance(raised.value, UserError), "a person named it: every front end answers it in words"
 
 
 def test_env_role_lists_merge_with_yaml_roles(tmp_path: Path) -> None:

@@ -1,38 +1,19 @@
-"""Small repository functions over a Session. Every query here runs on SQLite and PostgreSQL alike."""
+"""The ticket aggregate's rows: its append-only events, the `tickets` projection, list queries and the
+bulk loaders. Every query here runs on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    CursorResult,
-    Row,
-    and_,
-    bindparam,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import ColumnElement, CursorResult, Row, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicebot.domain.tickets import EventKind, Status, Ticket, TicketEvent
-from servicebot.storage.tables import (
-    inbound_requests,
-    ticket_events,
-    ticket_messages,
-    ticket_sources,
-    tickets,
-)
-from servicebot.storage.types import UTCDateTime
+from servicebot.storage.tables import ticket_events, tickets
 
 
 class ConcurrentUpdate(Exception):
@@ -210,114 +191,7 @@ def count_tickets(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(tickets)).scalar_one())
 
 
-# -- where tickets came from and where they are shown ------------------------------------------------
-def ticket_for_source(session: Session, source_key: str) -> int | None:
-    found = session.execute(
-        select(ticket_sources.c.ticket_id).where(ticket_sources.c.source_key == source_key)
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
-
-
-def link_source(session: Session, source_key: str, ticket_id: int) -> bool:
-    """False when the source already has a ticket (a concurrent duplicate lost the race)."""
-    try:
-        with session.begin_nested():
-            session.execute(insert(ticket_sources).values(source_key=source_key, ticket_id=ticket_id))
-    except IntegrityError:
-        return False
-    return True
-
-
-def add_ticket_message(session: Session, ticket_id: int, channel: str, ts: str, purpose: str) -> None:
-    existing = session.execute(
-        select(ticket_messages.c.ticket_id).where(
-            ticket_messages.c.channel == channel, ticket_messages.c.ts == ts
-        )
-    ).first()
-    if existing is None:
-        session.execute(
-            insert(ticket_messages).values(channel=channel, ts=ts, ticket_id=ticket_id, purpose=purpose)
-        )
-
-
-def ticket_messages_of(session: Session, ticket_id: int) -> list[tuple[str, str, str]]:
-    rows = session.execute(
-        select(ticket_messages.c.channel, ticket_messages.c.ts, ticket_messages.c.purpose)
-        .where(ticket_messages.c.ticket_id == ticket_id)
-        .order_by(ticket_messages.c.purpose, ticket_messages.c.ts)
-    ).all()
-    return [(r.channel, r.ts, r.purpose) for r in rows]
-
-
-def ticket_for_message(session: Session, channel: str, ts: str) -> int | None:
-    found = session.execute(
-        select(ticket_messages.c.ticket_id).where(
-            ticket_messages.c.channel == channel, ticket_messages.c.ts == ts
-        )
-    ).scalar_one_or_none()
-    return None if found is None else int(found)
-
-
-# -- inbox -----------------------------------------------------------------------------------------------
-_ACCEPT_INBOUND = text(
-    "INSERT INTO inbound_requests (key, kind, payload, received_at, attempts) "
-    "VALUES (:key, :kind, :payload, :received_at, 0) ON CONFLICT (key) DO NOTHING"
-).bindparams(bindparam("payload", type_=JSON), bindparam("received_at", type_=UTCDateTime()))
-
-
-def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
-    """Record a request; False if this key was seen before (a retry or a duplicate delivery)."""
-    return key in accept_inbound_many(session, [(key, kind, payload)], at)
-
-
-def accept_inbound_many(
-    session: Session, requests: list[tuple[str, str, dict[str, Any]]], at: datetime
-) -> set[str]:
-    """Record many requests at once; returns the keys that were new (the rest were seen before).
-
-    ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+) lets the unique key decide, also against
-    another process inserting the same key concurrently; the row count says which insert won."""
-    connection = session.connection()
-    fresh: set[str] = set()
-    for key, kind, payload in requests:
-        result = connection.execute(
-            _ACCEPT_INBOUND, {"key": key, "kind": kind, "payload": payload, "received_at": at}
-        )
-        if result.rowcount == 1:
-            fresh.add(key)
-    return fresh
-
-
-def mark_inbound(
-    session: Session, key: str, at: datetime, error: str | None = None, retry_at: datetime | None = None
-) -> None:
-    """Done (no error), or failed and due again at `retry_at`."""
-    values: dict[str, Any] = {"attempts": inbound_requests.c.attempts + 1}
-    if error is None:
-        values["processed_at"] = at  # last_error stays: why earlier attempts failed is worth keeping
-    else:
-        values.update(last_error=error, not_before=retry_at)
-    session.execute(update(inbound_requests).where(inbound_requests.c.key == key).values(**values))
-
-
-def due_inbound(
-    session: Session,
-    now: datetime,
-    *,
-    max_attempts: int,
-    limit: int = 100,
-    received_before: datetime | None = None,
-) -> Sequence[Row[Any]]:
-    """Unprocessed requests that are due, oldest first; those that failed too often are left for a person."""
-    due = or_(inbound_requests.c.not_before.is_(None), inbound_requests.c.not_before <= now)
-    query = select(inbound_requests).where(
-        inbound_requests.c.processed_at.is_(None), inbound_requests.c.attempts < max_attempts, due
-    )
-    if received_before is not None:
-        query = query.where(inbound_requests.c.received_at < received_before)
-    return session.execute(query.order_by(inbound_requests.c.received_at).limit(limit)).all()
-
-
+# -- loaders ---------------------------------------------------------------------------------------------
 def bulk_insert_events(session: Session, events: Iterable[dict[str, Any]]) -> None:
     """For loaders (demo data, imports) that build valid histories through the domain first."""
     session.execute(insert(ticket_events), list(events))

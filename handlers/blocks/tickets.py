@@ -1,4 +1,4 @@
-"""Block Kit for tickets and replies. Pure functions: data in, (fallback text, blocks) out."""
+"""Block Kit for a ticket: its card, the self-help offer, the triage question and the rating prompt."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from intents.catalogue import Catalogue, SelfHelp
-from servicebot.chat.conversation import (
-    IntakeReply,
-    Reply,
-    StatusReply,
-    TextReply,
-    TicketListReply,
-    TicketReply,
-)
+from servicebot.chat.replies import IntakeReply
 from servicebot.config import Desk
 from servicebot.domain.tickets import Ticket
 from servicebot.domain.triage import Candidate
@@ -40,7 +33,7 @@ def _text(kind: str, text: str) -> dict[str, Any]:
     return {"type": kind, "text": text}
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
     if len(text) > _SECTION_MAX:
         text = text[: _SECTION_MAX - 1] + "…"
     return {"type": "section", "text": _text("mrkdwn", text)}
@@ -71,7 +64,7 @@ def _select(placeholder: str, action_id: str, options: list[Block]) -> Block:
     }
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -96,7 +89,7 @@ def ticket_card(ticket: Ticket, catalogue: Catalogue, desk: Desk, tz: ZoneInfo) 
         {
             "type": "section",
             "block_id": f"ticket:{ticket.id}",
-            "text": _text("mrkdwn", f"*{ticket.ref}* · {title}\n>{_escape(summary)}"),
+            "text": _text("mrkdwn", f"*{ticket.ref}* · {title}\n>{escape(summary)}"),
             "fields": [_text("mrkdwn", f) for f in fields],
         },
         {
@@ -148,7 +141,7 @@ def ticket_card(ticket: Ticket, catalogue: Catalogue, desk: Desk, tz: ZoneInfo) 
 def self_help_blocks(ticket: Ticket, help_: SelfHelp) -> list[Block]:
     link = f"\n<{help_.url}|Open the guide>" if help_.url else ""
     return [
-        _section(f":bulb: *{help_.title}*\n{help_.text}{link}"),
+        section(f":bulb: *{help_.title}*\n{help_.text}{link}"),
         {
             "type": "actions",
             "block_id": f"self_help:{ticket.id}",
@@ -164,7 +157,7 @@ def pick_blocks(ticket: Ticket, suggestions: tuple[Candidate, ...]) -> list[Bloc
     buttons = [_button(c.title[:_OPTION_MAX], PICK, f"{ticket.id}:{c.intent}") for c in suggestions]
     buttons.append(_button("Something else", PICK, f"{ticket.id}:none"))
     return [
-        _section(f"I'm not sure what {ticket.ref} is about. Is it one of these?"),
+        section(f"I'm not sure what {ticket.ref} is about. Is it one of these?"),
         {"type": "actions", "block_id": f"pick:{ticket.id}", "elements": buttons},
     ]
 
@@ -172,7 +165,7 @@ def pick_blocks(ticket: Ticket, suggestions: tuple[Candidate, ...]) -> list[Bloc
 def rating_blocks(ticket: Ticket) -> Rendered:
     text = f"<@{ticket.requester}>, {ticket.ref} is resolved. How did we do?"
     return text, [
-        _section(text),
+        section(text),
         {
             "type": "actions",
             "block_id": f"rate:{ticket.id}",
@@ -194,40 +187,3 @@ def intake_extras(reply: IntakeReply) -> list[Block]:
     if intake.self_help is not None:
         return self_help_blocks(intake.ticket, intake.self_help)
     return []
-
-
-def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz: ZoneInfo) -> Rendered:
-    if isinstance(reply, TextReply):
-        text = reply.text if reply.ok else f":warning: {reply.text}"
-        return text, [_section(text)]
-    if isinstance(reply, IntakeReply):
-        ticket = reply.intake.ticket
-        text, blocks = ticket_card(ticket, catalogue, desks[ticket.desk], tz)
-        if not reply.intake.created:
-            note = f"This message is already logged as *{ticket.ref}*."
-            return note, [_section(note), *blocks]
-        return text, blocks + intake_extras(reply)
-    if isinstance(reply, TicketReply):
-        text, blocks = ticket_card(reply.ticket, catalogue, desks[reply.ticket.desk], tz)
-        if reply.history:
-            blocks.append(_section("```" + "\n".join(reply.history[-40:]) + "```"))
-        if reply.message:
-            return reply.message, [_section(reply.message), *blocks]
-        return text, blocks
-    if isinstance(reply, TicketListReply):
-        if not reply.tickets:
-            return f"{reply.title}: none.", [_section(f"*{reply.title}*: none.")]
-        lines = [
-            f"• *{t.ref}* {t.status.value.replace('_', ' ')} · {t.queue} · {t.priority} · "
-            f"{_escape(t.text[:60])}"
-            for t in reply.tickets[:25]
-        ]
-        return reply.title, [_section(f"*{reply.title}*\n" + "\n".join(lines))]
-    if isinstance(reply, StatusReply):
-        if not reply.rows:
-            return "No open tickets.", [_section("No open tickets.")]
-        width = max(len(q) for q, _, _ in reply.rows)
-        table = "\n".join(f"{q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows))
-        title = "Open tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
-        return title, [_section(f"*{title}*\n```{table}```")]
-    raise TypeError(f"cannot render {type(reply).__name__}")

@@ -1,0 +1,49 @@
+"""Block Kit for every reply model of the conversation: (fallback text, blocks)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from handlers.blocks.mrkdwn import mrkdwn
+from handlers.blocks.tickets import Rendered, escape, intake_extras, section, ticket_card
+from intents.catalogue import Catalogue
+from servicebot.chat.replies import IntakeReply, Reply, StatusReply, TextReply, TicketListReply, TicketReply
+from servicebot.config import Desk
+
+
+def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz: ZoneInfo) -> Rendered:
+    if isinstance(reply, TextReply):
+        text = mrkdwn(reply.text) if reply.ok else f":warning: {mrkdwn(reply.text)}"
+        return text, [section(text)]
+    if isinstance(reply, IntakeReply):
+        ticket = reply.intake.ticket
+        text, blocks = ticket_card(ticket, catalogue, desks[ticket.desk], tz)
+        if not reply.intake.created:
+            note = f"This message is already logged as *{ticket.ref}*."
+            return note, [section(note), *blocks]
+        return text, blocks + intake_extras(reply)
+    if isinstance(reply, TicketReply):
+        text, blocks = ticket_card(reply.ticket, catalogue, desks[reply.ticket.desk], tz)
+        if reply.history:
+            blocks.append(section("```" + "\n".join(reply.history[-40:]) + "```"))
+        if reply.message.spans:
+            message = mrkdwn(reply.message)
+            return message, [section(message), *blocks]
+        return text, blocks
+    if isinstance(reply, TicketListReply):
+        if not reply.tickets:
+            return f"{reply.title}: none.", [section(f"*{reply.title}*: none.")]
+        lines = [
+            f"• *{t.ref}* {t.status.value.replace('_', ' ')} · {t.queue} · {t.priority} · "
+            f"{escape(t.text[:60])}"
+            for t in reply.tickets[:25]
+        ]
+        return reply.title, [section(f"*{reply.title}*\n" + "\n".join(lines))]
+    if isinstance(reply, StatusReply):
+        if not reply.rows:
+            return "No open tickets.", [section("No open tickets.")]
+        width = max(len(q) for q, _, _ in reply.rows)
+        table = "\n".join(f"{q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows))
+        title = "Open tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
+        return title, [section(f"*{title}*\n```{table}```")]
+    raise TypeError(f"cannot render {type(reply).__name__}")

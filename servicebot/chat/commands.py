@@ -1,0 +1,204 @@
+"""What someone types, parsed once, and the one mapping from a command word to its service call.
+
+The console and Slack's slash command, DMs and mentions parse lines here; Slack's buttons name the same
+verbs (`handlers.actions`), so a command behaves the same however it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from servicebot.domain.errors import InvalidInput
+from servicebot.domain.message import Code, Emphasis, Message, Span, Strong, say
+from servicebot.domain.tickets import parse_ref
+from servicebot.services.actors import Actor
+from servicebot.services.tickets import Outcome, TicketService
+
+_REF_TOKEN = re.compile(r"^(?:t-?|#)?\d{1,12}$", re.IGNORECASE)
+_LOOKS_LIKE_REF = re.compile(r"^t-", re.IGNORECASE)
+# A person to assign to, as a front end passes it on: "@" and their user id (Slack's handlers turn a
+# mention into this form before the line reaches the core).
+_ASSIGNEE = re.compile(r"^@([A-Za-z0-9][\w.-]*)$")
+
+# What people type → the verb it means.
+TICKET_VERBS = {
+    "show": "show",
+    "history": "show",
+    "assign": "assign",
+    "take": "assign",
+    "resolve": "resolve",
+    "close": "resolve",
+    "escalate": "escalate",
+    "transfer": "transfer",
+    "reopen": "reopen",
+    "intent": "intent",
+    "pick": "pick",
+    "fixed": "fixed",
+    "notfixed": "notfixed",
+    "followup": "followup",
+    "callback": "followup",
+    "rate": "rate",
+    "note": "note",
+}
+
+
+@dataclass(frozen=True)
+class NewQuery:
+    text: str
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    name: Literal["help", "status", "mine"]
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class TicketCommand:
+    verb: str
+    ticket_id: int
+    arg: str = ""
+
+
+Command = NewQuery | SimpleCommand | TicketCommand
+
+
+def parse(line: str) -> Command:
+    """A command only when it is unmistakably one; anything else is a new query to triage."""
+    text = line.strip()
+    words = text.split(maxsplit=2)
+    if not words:
+        return NewQuery(text)
+    head = words[0].lower().lstrip("/")
+    if head in ("help", "?") and len(words) == 1:
+        return SimpleCommand("help")
+    if head == "status" and len(words) <= 2:
+        return SimpleCommand("status", words[1].lower() if len(words) == 2 else "")
+    if head == "mine" and len(words) == 1:
+        return SimpleCommand("mine")
+    if head == "new":
+        return NewQuery(text[len(words[0]) :].strip())
+    if head in TICKET_VERBS and len(words) >= 2:
+        token = words[1]
+        if _REF_TOKEN.match(token) or _LOOKS_LIKE_REF.match(token):
+            return TicketCommand(
+                TICKET_VERBS[head], parse_ref(token), words[2].strip() if len(words) > 2 else ""
+            )
+    return NewQuery(text)
+
+
+# -- the verbs that change a ticket, and the service call each one makes ------------------------------
+Run = Callable[[TicketService, int, Actor, str], Outcome]
+
+
+def _first_word(arg: str) -> str:
+    return arg.split()[0] if arg.strip() else ""
+
+
+def _assign(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    person = _ASSIGNEE.match(arg.strip())
+    if arg.strip() and not person:
+        raise InvalidInput("Assign to someone with an @mention, e.g. ", Code("assign T-00042 @sam"), ".")
+    return tickets.assign(ticket_id, actor, person.group(1) if person else None)
+
+
+def _transfer(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    if not _first_word(arg):
+        raise InvalidInput("Say which queue, e.g. ", Code("transfer T-00042 ict-network"), ".")
+    return tickets.escalate(ticket_id, actor, _first_word(arg))
+
+
+def _intent(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    if not _first_word(arg):
+        raise InvalidInput("Say which intent, e.g. ", Code("intent T-00042 password_reset"), ".")
+    return tickets.change_intent(ticket_id, _first_word(arg), actor)
+
+
+def _pick(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    choice = _first_word(arg)
+    if not choice:
+        raise InvalidInput("Say which intent, or ", Code("none"), " for something else.")
+    return tickets.pick_intent(ticket_id, None if choice.lower() in ("none", "other") else choice, actor)
+
+
+def _note(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    if not arg.strip():
+        raise InvalidInput("Add the note's text, e.g. ", Code("note T-00042 called back, no answer"), ".")
+    return tickets.comment(ticket_id, actor, arg)
+
+
+def _rate(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
+    choice = arg.lower().strip()
+    if choice not in ("up", "down", "good", "bad", "👍", "👎"):
+        raise InvalidInput(
+            "Rate with ", Code("up"), " or ", Code("down"), ", e.g. ", Code("rate T-00042 up"), "."
+        )
+    return tickets.rate(ticket_id, actor, positive=choice in ("up", "good", "👍"))
+
+
+TICKET_COMMANDS: dict[str, Run] = {
+    "assign": _assign,
+    "resolve": lambda tickets, ticket_id, actor, arg: tickets.resolve(ticket_id, actor, arg),
+    "escalate": lambda tickets, ticket_id, actor, arg: tickets.escalate(
+        ticket_id, actor, _first_word(arg) or None
+    ),
+    "transfer": _transfer,
+    "reopen": lambda tickets, ticket_id, actor, arg: tickets.reopen(ticket_id, actor, arg),
+    "intent": _intent,
+    "pick": _pick,
+    "fixed": lambda tickets, ticket_id, actor, _: tickets.self_help_result(ticket_id, actor, fixed=True),
+    "notfixed": lambda tickets, ticket_id, actor, _: tickets.self_help_result(ticket_id, actor, fixed=False),
+    "followup": lambda tickets, ticket_id, actor, arg: tickets.follow_up(ticket_id, actor, arg),
+    "note": _note,
+    "rate": _rate,
+}
+
+
+def _help() -> Message:
+    lines: list[tuple[tuple[str, ...], str]] = [
+        (("status [desk]",), ": open tickets by queue"),
+        (("mine",), ": your tickets (agents: assigned to you; everyone else: raised by you)"),
+        (("show T-00042",), ": a ticket and its history"),
+        (("assign T-00042 [@someone]", "resolve T-00042 [note]"), ""),
+        (("escalate T-00042 [queue]", "transfer T-00042 <queue>"), ""),
+        (
+            (
+                "reopen T-00042 [reason]",
+                "intent T-00042 <intent_id>",
+                "callback T-00042 [note]",
+                "note T-00042 <text>",
+            ),
+            "",
+        ),
+    ]
+    spans: list[Span | Message] = [
+        Strong("ServiceBot"),
+        " logs and routes your request. Just describe the problem,\ne.g. ",
+        Emphasis('"outlook keeps asking for my password"'),
+        ". Commands:",
+    ]
+    for commands, meaning in lines:
+        spans.append("\n• ")
+        for k, command in enumerate(commands):
+            spans += [", " if k else "", Code(command)]
+        spans.append(meaning)
+    spans += [
+        "\n• ",
+        Code("pick T-00042 <intent_id|none>"),
+        ", ",
+        Code("fixed T-00042"),
+        " / ",
+        Code("notfixed T-00042"),
+        " (self-help), ",
+        Code("rate T-00042 up|down"),
+        "\n• ",
+        Code("help"),
+        ": this message",
+    ]
+    return say(*spans)
+
+
+HELP = _help()

@@ -1,0 +1,45 @@
+"""Replies as models: what to say, with user ids and structure, never markup. Each front end renders them
+(`handlers.blocks.render_reply` for Slack, `servicebot.console.render` for a terminal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from servicebot.domain.message import Message
+from servicebot.domain.tickets import Ticket
+from servicebot.services.intake import Intake
+from servicebot.services.tickets import Outcome
+
+
+@dataclass(frozen=True)
+class TextReply:
+    text: Message
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class IntakeReply:
+    intake: Intake
+
+
+@dataclass(frozen=True)
+class TicketReply:
+    ticket: Ticket
+    message: Message = field(default_factory=Message)
+    outcome: Outcome | None = None
+    history: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketListReply:
+    title: str
+    tickets: tuple[Ticket, ...]
+
+
+@dataclass(frozen=True)
+class StatusReply:
+    desk: str | None
+    rows: tuple[tuple[str, str, int], ...] = field(default=())
+
+
+Reply = TextReply | IntakeReply | TicketReply | TicketListReply | StatusReply

@@ -1,0 +1,70 @@
+"""Words for people, with structure instead of markup.
+
+The core says who (a user id) and what to stress; each front end renders it: Slack as mrkdwn with
+`<@U…>` mentions (`handlers.blocks.mrkdwn`), the console as plain text (`str(message)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class User:
+    """A person, by user id (a Slack id such as U012AB3CD, or a console user's name)."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    text: str
+
+
+@dataclass(frozen=True)
+class Emphasis:
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """Something to type as it stands: a command, an id."""
+
+    text: str
+
+
+Span = str | User | Strong | Emphasis | Code
+
+
+@dataclass(frozen=True)
+class Message:
+    spans: tuple[Span, ...] = ()
+
+    def __str__(self) -> str:
+        """Plain text: what a terminal, a log or a test reads."""
+        return "".join(plain(span) for span in self.spans)
+
+    def __add__(self, other: Message) -> Message:
+        return Message(self.spans + other.spans)
+
+
+def plain(span: Span) -> str:
+    if isinstance(span, str):
+        return span
+    if isinstance(span, User):
+        return span.id
+    return span.text
+
+
+def say(*parts: Span | Message) -> Message:
+    """A message from text, spans and other messages, in order."""
+    return Message(tuple(_flatten(parts)))
+
+
+def _flatten(parts: Iterable[Span | Message]) -> Iterable[Span]:
+    for part in parts:
+        if isinstance(part, Message):
+            yield from part.spans
+        elif part != "":
+            yield part

@@ -1,0 +1,71 @@
+"""Rows of the inbound-request inbox: recorded before the acknowledgement, drained by the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Row, bindparam, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from servicebot.storage.tables import inbound_requests
+from servicebot.storage.types import UTCDateTime
+
+_ACCEPT_INBOUND = text(
+    "INSERT INTO inbound_requests (key, kind, payload, received_at, attempts) "
+    "VALUES (:key, :kind, :payload, :received_at, 0) ON CONFLICT (key) DO NOTHING"
+).bindparams(bindparam("payload", type_=JSON), bindparam("received_at", type_=UTCDateTime()))
+
+
+def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
+    """Record a request; False if this key was seen before (a retry or a duplicate delivery)."""
+    return key in accept_inbound_many(session, [(key, kind, payload)], at)
+
+
+def accept_inbound_many(
+    session: Session, requests: list[tuple[str, str, dict[str, Any]]], at: datetime
+) -> set[str]:
+    """Record many requests at once; returns the keys that were new (the rest were seen before).
+
+    ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+) lets the unique key decide, also against
+    another process inserting the same key concurrently; the row count says which insert won."""
+    connection = session.connection()
+    fresh: set[str] = set()
+    for key, kind, payload in requests:
+        result = connection.execute(
+            _ACCEPT_INBOUND, {"key": key, "kind": kind, "payload": payload, "received_at": at}
+        )
+        if result.rowcount == 1:
+            fresh.add(key)
+    return fresh
+
+
+def mark_inbound(
+    session: Session, key: str, at: datetime, error: str | None = None, retry_at: datetime | None = None
+) -> None:
+    """Done (no error), or failed and due again at `retry_at`."""
+    values: dict[str, Any] = {"attempts": inbound_requests.c.attempts + 1}
+    if error is None:
+        values["processed_at"] = at  # last_error stays: why earlier attempts failed is worth keeping
+    else:
+        values.update(last_error=error, not_before=retry_at)
+    session.execute(update(inbound_requests).where(inbound_requests.c.key == key).values(**values))
+
+
+def due_inbound(
+    session: Session,
+    now: datetime,
+    *,
+    max_attempts: int,
+    limit: int = 100,
+    received_before: datetime | None = None,
+) -> Sequence[Row[Any]]:
+    """Unprocessed requests that are due, oldest first; those that failed too often are left for a person."""
+    due = or_(inbound_requests.c.not_before.is_(None), inbound_requests.c.not_before <= now)
+    query = select(inbound_requests).where(
+        inbound_requests.c.processed_at.is_(None), inbound_requests.c.attempts < max_attempts, due
+    )
+    if received_before is not None:
+        query = query.where(inbound_requests.c.received_at < received_before)
+    return session.execute(query.order_by(inbound_requests.c.received_at).limit(limit)).all()
