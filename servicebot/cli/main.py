@@ -183,7 +183,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
 
             return tickets.run(args, services)
         if args.command == "demo":
-            from servicebot.demo.generator import load_demo
+            from servicebot.demo import load_demo
 
             report = load_demo(services, months=args.months, seed=args.seed, if_empty=args.if_empty)
             print(report)

@@ -10,18 +10,19 @@ import dataclasses
 import random
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from intents.catalogue import Catalogue, Intent, SelfHelp
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import load_settings
-from servicebot.demo.generator import _bank_holidays, load_demo
+from servicebot.demo import load_demo
 from servicebot.domain.fcr import fcr_rate
 from servicebot.domain.tickets import OPEN_STATUSES, Ticket
 from servicebot.storage import tickets as ticket_rows
@@ -215,16 +216,30 @@ def test_end_must_be_time_zone_aware(loaded: tuple[Services, str]) -> None:
         load_demo(loaded[0], months=1, end=datetime(2016, 11, 1))
 
 
-def test_bank_holidays_of_england_and_wales() -> None:
-    assert _bank_holidays(2016) == {
-        date(2016, 1, 1),
-        date(2016, 3, 25),
-        date(2016, 3, 28),
-        date(2016, 5, 2),
-        date(2016, 5, 30),
-        date(2016, 8, 29),
-        date(2016, 12, 26),
-        date(2016, 12, 27),  # Christmas Day fell on a Sunday
-    }
-    assert date(2020, 5, 8) in _bank_holidays(2020)  # early May moved for VE Day
-    assert {date(2021, 12, 27), date(2021, 12, 28)} <= _bank_holidays(2021)
+def test_agents_work_on_the_configured_calendar(loaded: tuple[Services, str], tmp_path: Path) -> None:
+    """The demo's working time is the domain calendar's: a closure in config empties that day of agents."""
+    closed = date(2016, 10, 12)  # an ordinary Wednesday
+
+    def agent_days(services: Services) -> set[date]:
+        with services.db.read() as session:
+            rows = session.execute(
+                select(ticket_events.c.at).where(ticket_events.c.actor.like("U0AGENT%"))
+            ).scalars()
+            return {at.astimezone(LONDON).date() for at in rows}
+
+    assert closed in agent_days(loaded[0])
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    config["working_hours"]["closures"] = [closed.isoformat()]
+    path = tmp_path / "closed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    settings = load_settings(
+        {"SERVICEBOT_CONFIG": str(path), "SERVICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    )
+    services = build_services(settings)
+    try:
+        load_demo(services, months=1, seed=2016, end=END)
+        days = agent_days(services)
+    finally:
+        services.close()
+    assert closed not in days
+    assert closed - timedelta(days=1) in days and closed + timedelta(days=1) in days

@@ -250,3 +250,20 @@ def test_naive_datetimes_are_refused() -> None:
 def test_add_working_agrees_with_working_time(start: datetime, minutes: float) -> None:
     cal = calendar()
     assert cal.working_time(start, cal.add_working(start, minutes)) == timedelta(minutes=minutes)
+
+
+def test_bank_holidays_of_england_and_wales_as_the_demo_had_them() -> None:
+    """Moved from the demo, whose hand-kept list this calendar replaces."""
+    calendar = WorkingCalendar(LONDON, time(8), time(18), range(5))
+    assert calendar.bank_holidays(2016) == {
+        date(2016, 1, 1),
+        date(2016, 3, 25),
+        date(2016, 3, 28),
+        date(2016, 5, 2),
+        date(2016, 5, 30),
+        date(2016, 8, 29),
+        date(2016, 12, 26),
+        date(2016, 12, 27),  # Christmas Day fell on a Sunday
+    }
+    assert date(2020, 5, 8) in calendar.bank_holidays(2020)  # early May moved for VE Day
+    assert {date(2021, 12, 27), date(2021, 12, 28)} <= calendar.bank_holidays(2021)

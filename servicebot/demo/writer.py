@@ -1,0 +1,52 @@
+"""Writing demo histories fast: one transaction, bulk inserts in chunks, a wide SQLite page cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from servicebot.domain.tickets import Ticket
+from servicebot.storage import tickets as ticket_rows
+
+_CHUNK_EVENTS = 40_000
+_SQLITE_LOAD_CACHE_KIB = -128 * 1024  # negative: KiB rather than pages
+
+
+class Writer:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tickets: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+
+    def add(self, ticket: Ticket) -> None:
+        self.tickets.append(ticket_rows.ticket_row(ticket))
+        self.events.extend(ticket_rows.event_row(e) for e in ticket.pending)
+        if len(self.events) >= _CHUNK_EVENTS:
+            self.flush()
+
+    def flush(self) -> None:
+        # Projection rows first: every event row refers to its ticket.
+        if self.tickets:
+            ticket_rows.bulk_insert_tickets(self.session, self.tickets)
+        if self.events:
+            ticket_rows.bulk_insert_events(self.session, self.events)
+        self.tickets, self.events = [], []
+
+
+@contextmanager
+def wide_sqlite_cache(session: Session) -> Iterator[None]:
+    """SQLite's default 2 MB page cache thrashes on the event indexes during a bulk load: widen it for
+    this (pooled) connection while loading, then put it back."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size={_SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
