@@ -1,1 +1,2 @@
-"""Services the front ends (Slack handlers, console, CLI) call; each public call is one transaction."""
+"""Use cases every front end calls (Slack handlers, console, CLI): intake, ticket commands, queries and
+where tickets are shown. Each public call is one transaction."""
