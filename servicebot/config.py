@@ -277,6 +277,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        except ValueError as exc:
+            # PyYAML builds dates as it parses, so an impossible one (closures: [2026-02-30]) fails here,
+            # and so does a file that is not UTF-8.
+            raise ConfigError(f"{path}: cannot be read: {exc} (check dates are real, as YYYY-MM-DD)") from exc
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         source = str(path)

@@ -16,6 +16,12 @@ from servicebot.chat.replies import (
 from servicebot.domain.tickets import Ticket
 
 
+def _without_emphasis(text: str) -> str:
+    """The catalogue's self-help texts are written for Slack, where *bold* and `code` render; a terminal
+    shows the words alone."""
+    return text.replace("*", "").replace("`", "")
+
+
 def ticket_line(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
     intent = catalogue.get(ticket.intent) if ticket.intent else None
     parts = [
@@ -70,6 +76,7 @@ def _intake(reply: IntakeReply, catalogue: Catalogue, tz: ZoneInfo) -> str:
         lines.append(f"  - Something else: reply pick {ticket.ref} none")
     elif intake.self_help is not None:
         help_ = intake.self_help
-        lines.append(f"Try this first: {help_.title}. {help_.text}" + (f" {help_.url}" if help_.url else ""))
+        text = f"Try this first: {help_.title}. {help_.text}" + (f" {help_.url}" if help_.url else "")
+        lines.append(_without_emphasis(text))
         lines.append(f"Did that fix it? Reply fixed {ticket.ref} or notfixed {ticket.ref}.")
     return "\n".join(lines)

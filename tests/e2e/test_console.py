@@ -45,6 +45,20 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
     assert replies[2].startswith("Sorry: T-00001 is not resolved")
 
 
+def test_console_shows_words_not_slack_markup(tmp_path: Path) -> None:
+    """The core hands the console user ids and structure; catalogue texts written for Slack lose their
+    *emphasis* on the way to a terminal."""
+    script = "my password has expired and I can't log in\nassign T-00001\nhelp\n"
+    result = servicebot(tmp_path, "console", "--user", "U0AGENT01", stdin=script)
+    assert result.returncode == 0, result.stderr
+    logged, assigned, help_ = result.stdout.strip().split("\n\n")
+    assert "self-service password portal" in logged
+    assert assigned.startswith("T-00001 is assigned to U0AGENT01.")
+    assert "assign T-00042 [@someone]" in help_
+    for markup in ("*", "`", "<@", '_"'):
+        assert markup not in result.stdout, markup
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,32 @@ def test_missing_file_named_by_servicebot_config(tmp_path: Path) -> None:
 def test_malformed_yaml_names_the_file(tmp_path: Path, text: str) -> None:
     path = write_config(tmp_path, text)
     with pytest.raises(ConfigError, match="not valid YAML") as raised:
+        load(path)
+    assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize("closures", ["[2026-02-30]", "[2026-13-45]"])
+def test_an_impossible_date_names_the_file_not_a_traceback(tmp_path: Path, closures: str) -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("closures: []", f"closures: {closures}")
+    assert closures in text
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError, match="YYYY-MM-DD") as raised:
+        load(path)
+    assert str(path) in str(raised.value)
+
+
+def test_closures_are_days_the_calendar_keeps_closed(tmp_path: Path) -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("closures: []", "closures: [2026-12-24]")
+    calendar = load(write_config(tmp_path, text)).calendar()
+    assert not calendar.is_working_day(date(2026, 12, 24))
+    assert calendar.is_working_day(date(2026, 12, 23))
+    assert not calendar.is_working_day(date(2026, 12, 28)), "Boxing Day's substitute: a bank holiday"
+
+
+def test_config_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "servicebot.yaml"
+    path.write_bytes(b"timezone: Europe/London\ndesks: \xff\xfe\n")
+    with pytest.raises(ConfigError) as raised:
         load(path)
     assert str(path) in str(raised.value)
 
