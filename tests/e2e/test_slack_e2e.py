@@ -199,6 +199,19 @@ def test_slash_command_answers_privately_and_names_bad_input(live: LiveApp) -> N
     assert all(a.args["response_type"] == "ephemeral" for a in answers)
 
 
+def test_slash_command_assigns_to_a_mentioned_person_and_the_thread_mentions_them(live: LiveApp) -> None:
+    """Slack sends a person as <@U…|name>; the core takes a user id; the thread shows a mention again."""
+    ts, _ = _log_message(live, "the desk phone in room 4 has no dial tone")
+    [ticket] = live.tickets()
+    live.sender.send_command(text=f"assign {ticket.ref} <@U0AGENT02|sam>", user_id=AGENT)
+    notice = live.slack.wait_for(
+        "chat.postMessage", where=lambda c: c.args.get("thread_ts") == ts and "assigned" in c.args["text"]
+    )
+    assert notice[0].args["text"] == f"{ticket.ref} is assigned to <@U0AGENT02>."
+    live.settled()
+    assert live.services.queries.get(ticket.id).assignee == "U0AGENT02"
+
+
 def test_ticket_reaction_logs_someone_elses_message_once(live: LiveApp) -> None:
     ts = fresh_ts()
     live.slack.add_message(INTAKE, ts, "the finance system is throwing an error on month end", "U0STAFF9")

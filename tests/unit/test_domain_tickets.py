@@ -444,3 +444,17 @@ def test_format_ref_round_trips() -> None:
     assert format_ref(123456) == "T-123456"
     for n in (1, 9, 10, 99999, 100000, 999999999999):
         assert parse_ref(format_ref(n)) == n
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [(2, EventKind.ESCALATED), (1, EventKind.TRANSFERRED)],
+    ids=["to-2nd-line", "between-1st-line"],
+)
+def test_move_decides_escalation_or_transfer_by_the_target_line(line: int, expected: EventKind) -> None:
+    """First-contact resolution depends on this, so the ticket domain decides it, not a service."""
+    ticket = _triaged()
+    assert ticket.move("somewhere-else", line, "U0AGENT", at(5), "note") is expected
+    assert kinds(ticket)[-1] is expected
+    assert ticket.queue == "somewhere-else" and ticket.assignee is None
+    assert_replays(ticket)
