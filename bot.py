@@ -126,7 +126,7 @@ def run(settings: Settings) -> int:
         return serve_http(settings)
     print(
         "ServiceBot: console mode (no SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET set). "
-        f"Database: {settings.database_url}",
+        f"Database: {settings.database_url_shown}",
         file=sys.stderr,
     )
     from servicebot.console.terminal import run_console

@@ -8,7 +8,7 @@ from pathlib import Path
 from intents import load_catalogue
 from intents.catalogue import Catalogue
 from servicebot.chat.conversation import Conversation
-from servicebot.config import Settings
+from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
@@ -17,7 +17,7 @@ from servicebot.services.messages import TicketMessages
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
-from servicebot.storage.db import Database
+from servicebot.storage.db import Database, DatabaseUnavailable
 from servicebot.triage.learning import LearningTriage, TrainingData
 
 
@@ -49,6 +49,20 @@ class Services:
         self.db.dispose()
 
 
+def open_database(url: str) -> Database:
+    """The database, checked to answer before anything relies on it: what cannot be opened stops the
+    command at start with the reason, as bad configuration does, instead of failing mid-request."""
+    try:
+        database = Database(url)
+    except DatabaseUnavailable as exc:
+        raise ConfigError(f"SERVICEBOT_DATABASE_URL: {exc}") from None
+    problem = database.problem()
+    if problem is not None:
+        database.dispose()
+        raise ConfigError(f"SERVICEBOT_DATABASE_URL: cannot open {database.safe_url}: {problem}")
+    return database
+
+
 def build_services(
     settings: Settings,
     *,
@@ -57,9 +71,11 @@ def build_services(
     catalogue_dir: Path | None = None,
     background_training: bool = True,
 ) -> Services:
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     inbox_db = (
-        db if settings.inbox_database_url == settings.database_url else Database(settings.inbox_database_url)
+        db
+        if settings.inbox_database_url == settings.database_url
+        else open_database(settings.inbox_database_url)
     )
     if upgrade_schema:
         # One schema for both files keeps a single migration history; the inbox file uses one table of it.

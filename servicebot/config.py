@@ -23,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from servicebot.domain.calendar import WorkingCalendar
 from servicebot.domain.errors import InvalidInput
@@ -185,11 +187,16 @@ class Settings(_Strict):
         file of its own there: acknowledging Slack never waits behind ticket writes. Elsewhere, the same
         database (PostgreSQL locks rows, not the database)."""
         prefix = "sqlite:///"
-        if self.database_url.startswith(prefix) and self.database_url != prefix + ":memory:":
+        if self.database_url.startswith(prefix):
             path = self.database_url[len(prefix) :]
             stem = path[:-3] if path.endswith(".db") else path
             return f"{prefix}{stem}.inbox.db"
         return self.database_url
+
+    @property
+    def database_url_shown(self) -> str:
+        """The database URL as it may be printed or logged: the password hidden."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -267,14 +274,45 @@ def _model_cache_dir(env: Mapping[str, str]) -> str | None:
     return str(Path(base) / "servicebot")
 
 
+def _database_url_problem(url: str) -> str | None:
+    """What is wrong with a database URL that can be told before connecting, in words; None if nothing.
+
+    Whatever only a connection can tell (a server down, a password refused) is reported when the bot
+    opens the database (`bootstrap.open_database`)."""
+    if not re.match(r"^[a-z0-9+]+://", url):
+        return f"not a database URL: {url!r}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"not a database URL: {url!r}"
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database or ""
+    if name in ("", ":memory:") or name.startswith("file::memory:") or parsed.query.get("mode") == "memory":
+        return (
+            "an in-memory SQLite database cannot be shared by the web and worker processes and is lost "
+            "when the bot stops; name a file, e.g. sqlite:///servicebot.db"
+        )
+    file = Path(name).expanduser()
+    if file.is_dir():
+        return f"{name!r} is a folder; name a database file in it, e.g. sqlite:///{file / 'servicebot.db'}"
+    if not file.absolute().parent.is_dir():
+        return f"the folder {str(file.absolute().parent)!r} does not exist; create it or choose another path"
+    return None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read SERVICEBOT_* / SLACK_* from `env` (default os.environ) and the YAML file it names."""
     env = os.environ if env is None else env
     explicit_path = env.get("SERVICEBOT_CONFIG")
     path = Path(explicit_path or DEFAULT_CONFIG_PATH)
+    if path.is_dir():
+        raise ConfigError(f"SERVICEBOT_CONFIG: {str(path)!r} is a folder; name the YAML file in it")
     if path.exists():
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
         except ValueError as exc:
@@ -312,8 +350,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     }
     if not values["slack_api_url"].endswith("/"):
         values["slack_api_url"] += "/"
-    if not re.match(r"^[a-z0-9+]+://", values["database_url"]):
-        raise ConfigError(f"SERVICEBOT_DATABASE_URL: not a database URL: {values['database_url']!r}")
+    problem = _database_url_problem(values["database_url"])
+    if problem:
+        raise ConfigError(f"SERVICEBOT_DATABASE_URL: {problem}")
     if values["slack_bot_token"] and not values["slack_bot_token"].startswith("xox"):
         raise ConfigError("SLACK_BOT_TOKEN: a bot token starts with 'xoxb-'")
     if values["slack_app_token"] and not values["slack_app_token"].startswith("xapp-"):

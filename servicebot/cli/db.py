@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from servicebot.bootstrap import open_database
 from servicebot.config import Settings
 from servicebot.storage import migrate
-from servicebot.storage.db import Database
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     for url in dict.fromkeys([settings.database_url, settings.inbox_database_url]):
-        database = Database(url)
+        database = open_database(url)
         try:
             if args.db_command == "upgrade":
                 migrate.upgrade(database.engine)

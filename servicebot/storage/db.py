@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -60,13 +61,22 @@ class NestedTransaction(RuntimeError):
     waits on itself until busy_timeout, so it is refused at once instead."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used at all (no driver, a URL its driver refuses, nothing answers); the
+    message says why, without the password."""
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work every service uses."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self._pragmas: dict[str, int] = {}
-        self.engine = make_engine(url, self._pragmas, **engine_kwargs)
+        try:
+            self.engine = make_engine(url, self._pragmas, **engine_kwargs)
+        except (ArgumentError, ImportError, TypeError) as exc:
+            # SQLAlchemy names the plugin or argument it could not use; a missing driver is an ImportError.
+            raise DatabaseUnavailable(f"cannot use {self.safe_url}: {exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
@@ -111,13 +121,21 @@ class Database:
         finally:
             self._local.open = False
 
+    @property
+    def safe_url(self) -> str:
+        """The URL as it may be shown or logged: the password hidden."""
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(an unreadable URL)"
+
     def problem(self) -> str | None:
-        """None if the database answers; else why not (for health checks)."""
+        """None if the database answers; else why not, in the driver's words (start-up and health checks)."""
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure to answer is the answer
-            return str(exc)[:200]
+            return str(getattr(exc, "orig", None) or exc)[:200]
         return None
 
     def dispose(self) -> None:

@@ -45,6 +45,39 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
     assert replies[2].startswith("Sorry: T-00001 is not resolved")
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SERVICEBOT_DATABASE_URL": "sqlite:///:memory:"}, "SERVICEBOT_DATABASE_URL: an in-memory SQLite"),
+        ({"SERVICEBOT_DATABASE_URL": "sqlite:////no/such/folder/x.db"}, "'/no/such/folder' does not exist"),
+        ({"SERVICEBOT_DATABASE_URL": "nonsense://x"}, "SERVICEBOT_DATABASE_URL: cannot use nonsense://x"),
+        (
+            {"SERVICEBOT_DATABASE_URL": "postgresql+psycopg://bot:secret@127.0.0.1:1/x"},
+            "SERVICEBOT_DATABASE_URL: cannot use postgresql+psycopg://bot:***@127.0.0.1:1/x",
+        ),
+        ({"SERVICEBOT_DATABASE_URL": "sqlite:////proc/servicebot.db"}, "cannot open sqlite:////proc/"),
+        ({"SERVICEBOT_CONFIG": "/"}, "SERVICEBOT_CONFIG: '/' is a folder"),
+    ],
+    ids=[
+        "in-memory",
+        "missing-folder",
+        "unknown-driver",
+        "driver-not-installed",
+        "unopenable",
+        "config-folder",
+    ],
+)
+@pytest.mark.parametrize("command", [("console",), ("tickets", "list"), ("db", "upgrade"), ("run",)])
+def test_a_database_or_config_that_cannot_be_used_is_named_not_a_traceback(
+    tmp_path: Path, env: dict[str, str], expected: str, command: tuple[str, ...]
+) -> None:
+    result = servicebot(tmp_path, *command, stdin="printer jammed\n", **env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr
+    assert "secret" not in result.stderr
+
+
 def test_console_shows_words_not_slack_markup(tmp_path: Path) -> None:
     """The core hands the console user ids and structure; catalogue texts written for Slack lose their
     *emphasis* on the way to a terminal."""

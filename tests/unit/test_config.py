@@ -254,6 +254,30 @@ def test_bad_database_url(url: str) -> None:
     assert url in str(raised.value)
 
 
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://", "sqlite:///file::memory:?cache=shared"])
+def test_an_in_memory_database_is_refused_with_the_reason(url: str) -> None:
+    with pytest.raises(ConfigError, match="SERVICEBOT_DATABASE_URL: an in-memory SQLite database cannot"):
+        load(EXAMPLE_CONFIG, SERVICEBOT_DATABASE_URL=url)
+
+
+def test_a_database_in_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(ConfigError, match="SERVICEBOT_DATABASE_URL") as raised:
+        load(EXAMPLE_CONFIG, SERVICEBOT_DATABASE_URL=f"sqlite:///{missing / 'x.db'}")
+    assert f"the folder {str(missing)!r} does not exist" in str(raised.value)
+    assert load(EXAMPLE_CONFIG, SERVICEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_a_folder_given_as_the_database_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a folder; name a database file in it"):
+        load(EXAMPLE_CONFIG, SERVICEBOT_DATABASE_URL=f"sqlite:///{tmp_path}")
+
+
+def test_a_folder_given_as_the_config_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"SERVICEBOT_CONFIG: .* is a folder; name the YAML file in it"):
+        load(tmp_path)
+
+
 def test_no_config_file_at_the_default_path_falls_back_to_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
