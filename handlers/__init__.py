@@ -17,11 +17,11 @@ from handlers.actions import process_action
 from handlers.commands import process_command
 from handlers.context import SlackContext
 from handlers.events import process_event
-from handlers.inbox import Processor, inbox_middleware
+from handlers.inbox import SlackProcessor, inbox_middleware
 from handlers.shortcuts import LOG_AS_TICKET, process_shortcut
 from servicebot.runtime.worker import Worker
 
-PROCESSORS: dict[str, Processor] = {
+PROCESSORS: dict[str, SlackProcessor] = {
     "event": process_event,
     "command": process_command,
     "action": process_action,

@@ -9,7 +9,8 @@ from slack_bolt import BoltResponse
 
 from handlers.context import SlackContext
 
-Processor = Callable[[SlackContext, dict[str, Any]], None]
+# Does the work of one kind of recorded Slack request; the worker binds it to a context.
+SlackProcessor = Callable[[SlackContext, dict[str, Any]], None]
 
 
 def request_key(body: dict[str, Any]) -> tuple[str, str] | None:

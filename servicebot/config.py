@@ -68,7 +68,7 @@ class _Strict(BaseModel):
 class WorkingHours(_Strict):
     start: time = time(8, 0)
     end: time = time(18, 0)
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    days: tuple[Weekday, ...] = Field(default=("mon", "tue", "wed", "thu", "fri"), min_length=1)
     closures: tuple[date, ...] = ()  # days the desk is closed beyond weekends and bank holidays
 
     @field_validator("start", "end", mode="before")

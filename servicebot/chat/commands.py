@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from servicebot.domain.errors import InvalidInput
-from servicebot.domain.message import Code, Emphasis, Message, Span, Strong, say
+from servicebot.domain.message import Code, Emphasis, Span, Strong, say
 from servicebot.domain.tickets import parse_ref
 from servicebot.services.actors import Actor
 from servicebot.services.tickets import Outcome, TicketService
@@ -157,36 +157,23 @@ TICKET_COMMANDS: dict[str, Run] = {
 }
 
 
-def _help() -> Message:
-    lines: list[tuple[tuple[str, ...], str]] = [
-        (("status [desk]",), ": open tickets by queue"),
-        (("mine",), ": your tickets (agents: assigned to you; everyone else: raised by you)"),
-        (("show T-00042",), ": a ticket and its history"),
-        (("assign T-00042 [@someone]", "resolve T-00042 [note]"), ""),
-        (("escalate T-00042 [queue]", "transfer T-00042 <queue>"), ""),
-        (
-            (
-                "reopen T-00042 [reason]",
-                "intent T-00042 <intent_id>",
-                "callback T-00042 [note]",
-                "note T-00042 <text>",
-            ),
-            "",
-        ),
-    ]
-    spans: list[Span | Message] = [
-        Strong("ServiceBot"),
-        " logs and routes your request. Just describe the problem,\ne.g. ",
-        Emphasis('"outlook keeps asking for my password"'),
-        ". Commands:",
-    ]
-    for commands, meaning in lines:
-        spans.append("\n• ")
-        for k, command in enumerate(commands):
-            spans += [", " if k else "", Code(command)]
-        spans.append(meaning)
-    spans += [
-        "\n• ",
+# One line of help per row, each a command (or several) and what it does.
+_HELP_ROWS: tuple[tuple[Span, ...], ...] = (
+    (Code("status [desk]"), ": open tickets by queue"),
+    (Code("mine"), ": your tickets (agents: assigned to you; everyone else: raised by you)"),
+    (Code("show T-00042"), ": a ticket and its history"),
+    (Code("assign T-00042 [@someone]"), ", ", Code("resolve T-00042 [note]")),
+    (Code("escalate T-00042 [queue]"), ", ", Code("transfer T-00042 <queue>")),
+    (
+        Code("reopen T-00042 [reason]"),
+        ", ",
+        Code("intent T-00042 <intent_id>"),
+        ", ",
+        Code("callback T-00042 [note]"),
+        ", ",
+        Code("note T-00042 <text>"),
+    ),
+    (
         Code("pick T-00042 <intent_id|none>"),
         ", ",
         Code("fixed T-00042"),
@@ -194,11 +181,13 @@ def _help() -> Message:
         Code("notfixed T-00042"),
         " (self-help), ",
         Code("rate T-00042 up|down"),
-        "\n• ",
-        Code("help"),
-        ": this message",
-    ]
-    return say(*spans)
-
-
-HELP = _help()
+    ),
+    (Code("help"), ": this message"),
+)
+HELP = say(
+    Strong("ServiceBot"),
+    " logs and routes your request. Just describe the problem,\ne.g. ",
+    Emphasis('"outlook keeps asking for my password"'),
+    ". Commands:",
+    *(span for row in _HELP_ROWS for span in ("\n• ", *row)),
+)

@@ -4,6 +4,8 @@ becomes a reply model; anything a person got wrong becomes a reply that says wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from servicebot.chat.commands import (
     HELP,
     TICKET_COMMANDS,
@@ -40,17 +42,11 @@ class Conversation:
 
     def handle(self, line: str, actor: Actor, source: Source, desk: str | None = None) -> Reply:
         """Never raises for bad input: every refusal is a reply that says what was wrong."""
-        try:
-            return self._run(parse(line), actor, source, desk)
-        except UserError as exc:
-            return TextReply(exc.message, ok=False)
+        return _answered(lambda: self._run(parse(line), actor, source, desk))
 
     def run(self, command: Command, actor: Actor, source: Source, desk: str | None = None) -> Reply:
         """A command the front end has already parsed (a button names its verb and ticket)."""
-        try:
-            return self._run(command, actor, source, desk)
-        except UserError as exc:
-            return TextReply(exc.message, ok=False)
+        return _answered(lambda: self._run(command, actor, source, desk))
 
     def _run(self, command: Command, actor: Actor, source: Source, desk: str | None) -> Reply:
         if isinstance(command, NewQuery):
@@ -86,6 +82,14 @@ class Conversation:
             raise InvalidInput(f"Unknown command {command.verb!r}")
         outcome = run(self.tickets, ticket_id, actor, command.arg)
         return TicketReply(outcome.ticket, outcome.message, outcome)
+
+
+def _answered(work: Callable[[], Reply]) -> Reply:
+    """The one place a chat front end's `UserError` becomes a reply."""
+    try:
+        return work()
+    except UserError as exc:
+        return TextReply(exc.message, ok=False)
 
 
 __all__ = ["Conversation"]

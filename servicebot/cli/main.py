@@ -191,7 +191,3 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     finally:
         services.close()
     raise AssertionError(f"unhandled command {args.command}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -45,9 +45,6 @@ class Message:
         """Plain text: what a terminal, a log or a test reads."""
         return "".join(plain(span) for span in self.spans)
 
-    def __add__(self, other: Message) -> Message:
-        return Message(self.spans + other.spans)
-
 
 def plain(span: Span) -> str:
     if isinstance(span, str):

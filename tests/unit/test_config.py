@@ -212,6 +212,13 @@ def test_an_impossible_date_names_the_file_not_a_traceback(tmp_path: Path, closu
     assert str(path) in str(raised.value)
 
 
+def test_working_hours_need_a_working_day(tmp_path: Path) -> None:
+    """With no working day the calendar could never add working time: refused at start, naming the key."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("days: [mon, tue, wed, thu, fri]", "days: []")
+    with pytest.raises(ConfigError, match=r"working_hours\.days"):
+        load(write_config(tmp_path, text))
+
+
 def test_closures_are_days_the_calendar_keeps_closed(tmp_path: Path) -> None:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("closures: []", "closures: [2026-12-24]")
     calendar = load(write_config(tmp_path, text)).calendar()
