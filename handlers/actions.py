@@ -5,15 +5,18 @@ exactly what the typed command does."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from handlers import blocks as b
+from handlers.blocks.confirm import LOG_IT, parse_log_it
 from handlers.context import SlackContext
+from handlers.intake import post_intake
 from handlers.payloads import BlockActions, describe
-from servicebot.chat.commands import TicketCommand
-from servicebot.chat.replies import TextReply, TicketReply
+from servicebot.chat.commands import NewQuery, TicketCommand
+from servicebot.chat.replies import IntakeReply, TextReply, TicketReply
 from servicebot.services.intake import Source
 
 # action id → (verb, the argument when the button carries none)
@@ -49,6 +52,9 @@ def process_action(ctx: SlackContext, body: dict[str, Any]) -> None:
         ctx.logger.warning("ignored malformed block action: %s", describe(exc))
         return
     action = payload.actions[0]
+    if action.action_id == LOG_IT:
+        _log_it(ctx, payload, action.chosen)
+        return
     found = _VERBS.get(action.action_id)
     if found is None:
         ctx.logger.info("no handler for action %s", action.action_id)
@@ -77,3 +83,28 @@ def process_action(ctx: SlackContext, body: dict[str, Any]) -> None:
         )
         return
     ctx.announce(reply.outcome)
+
+
+def _log_it(ctx: SlackContext, payload: BlockActions, value: str) -> None:
+    """**Log it** on "Shall I log this as a ticket?": log the words asked about, once, and say so in place of
+    the question."""
+    presser = payload.user.id
+    found = parse_log_it(value)
+    if found is None:
+        ctx.ephemeral(payload.channel_id, presser, ":warning: that button does not say what to log")
+        return
+    text, requester, source, desk = found
+    source = replace(source, logged_by=presser)
+    reply = ctx.services.conversation.run(NewQuery(text, explicit=True), ctx.actor(requester), source, desk)
+    if not isinstance(reply, IntakeReply):
+        rendered, _ = ctx.render(reply)
+        ctx.ephemeral(payload.channel_id, presser, rendered)
+        return
+    ticket = reply.intake.ticket
+    done = f"Logged as *{ticket.ref}*." if reply.intake.created else f"Already logged as *{ticket.ref}*."
+    if payload.response_url:
+        ctx.respond(payload.response_url, done, replace_original=True, ephemeral=False)
+    channel = source.channel or payload.channel_id
+    if channel is not None:
+        # A slash command's question has no message of its own to thread under: the card starts one.
+        post_intake(ctx, reply, channel, source.ts)

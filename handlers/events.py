@@ -14,7 +14,7 @@ from handlers.intake import post_intake
 from handlers.mentions import command_line
 from handlers.payloads import MessageEvent, ReactionEvent, describe
 from servicebot.chat.commands import NewQuery, parse
-from servicebot.chat.replies import IntakeReply, TextReply, TicketReply
+from servicebot.chat.replies import IntakeReply, SmallTalkReply, TextReply, TicketReply
 from servicebot.services.intake import Source
 
 TICKET_REACTIONS = frozenset({"ticket", "admission_tickets"})
@@ -87,7 +87,9 @@ def _comment_on_ticket(ctx: SlackContext, event: MessageEvent, text: str) -> boo
     if ticket_id is None:
         return False
     if text.strip():
-        ctx.tickets.comment(ticket_id, ctx.actor(event.user), text)
+        ctx.tickets.comment(
+            ticket_id, ctx.actor(event.user), text, source=slack_source_key(event.channel, event.ts)
+        )
     return True
 
 
@@ -98,6 +100,8 @@ def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk
     )
     reply = ctx.services.conversation.handle(command_line(text), ctx.actor(event.user), source, desk)
     thread_ts = event.thread_ts or event.ts
+    if isinstance(reply, SmallTalkReply) and kind == "message":
+        return  # "thanks all" in a busy intake channel is for the people there, not the bot
     if isinstance(reply, IntakeReply):
         post_intake(ctx, reply, event.channel, thread_ts)
         return

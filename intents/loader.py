@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from intents.catalogue import Catalogue, CatalogueError, Intent
+from intents.small_talk import SMALL_TALK_FILE
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 
@@ -28,7 +29,8 @@ class Desk(Protocol):
 def load_catalogue(directory: Path | None = None, desks: Mapping[str, Desk] | None = None) -> Catalogue:
     """All `*.yaml` files in `directory`; every problem is reported at once, not just the first."""
     directory = directory or CATALOGUE_DIR
-    files = sorted(directory.glob("*.yaml"))
+    # small_talk.yaml sits beside the desks' files but is not an intent catalogue (intents.small_talk).
+    files = sorted(p for p in directory.glob("*.yaml") if p.name != SMALL_TALK_FILE)
     if not files:
         raise CatalogueError(f"{directory}: no intent files (*.yaml)")
     problems: list[str] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from intents import load_catalogue
 from intents.catalogue import Catalogue
+from intents.small_talk import load_small_talk
 from servicebot.chat.conversation import Conversation
 from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
@@ -18,6 +19,7 @@ from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
 from servicebot.storage.db import Database, DatabaseUnavailable
+from servicebot.triage.gate import IntakeGate
 from servicebot.triage.learning import LearningTriage, TrainingData
 
 
@@ -84,7 +86,8 @@ def build_services(
     catalogue = load_catalogue(catalogue_dir, settings.desks)
     training = TrainingData(db, catalogue, clock)
     triage = LearningTriage(training, settings, background=background_training)
-    intake = IntakeService(db, triage, catalogue, settings, clock)
+    gate = IntakeGate(load_small_talk(catalogue_dir), catalogue)
+    intake = IntakeService(db, triage, catalogue, settings, gate, clock)
     tickets = TicketService(db, catalogue, settings, clock, training)
     queries = TicketQueries(db, settings)
     return Services(

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from handlers.blocks.confirm import confirm_blocks
 from handlers.blocks.mrkdwn import mrkdwn
 from handlers.blocks.tickets import Rendered, escape, intake_extras, section, ticket_card
 from intents.catalogue import Catalogue
-from servicebot.chat.replies import IntakeReply, Reply, StatusReply, TextReply, TicketListReply, TicketReply
+from servicebot.chat.replies import (
+    ConfirmReply,
+    IntakeReply,
+    Reply,
+    SmallTalkReply,
+    StatusReply,
+    TextReply,
+    TicketListReply,
+    TicketReply,
+)
 from servicebot.config import Desk
 
 
@@ -15,6 +25,11 @@ def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz:
     if isinstance(reply, TextReply):
         text = mrkdwn(reply.text) if reply.ok else f":warning: {mrkdwn(reply.text)}"
         return text, [section(text)]
+    if isinstance(reply, SmallTalkReply):
+        text = mrkdwn(reply.text)
+        return text, [section(text)]
+    if isinstance(reply, ConfirmReply):
+        return confirm_blocks(reply)
     if isinstance(reply, IntakeReply):
         ticket = reply.intake.ticket
         text, blocks = ticket_card(ticket, catalogue, desks[ticket.desk], tz)

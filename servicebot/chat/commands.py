@@ -48,6 +48,18 @@ TICKET_VERBS = {
 @dataclass(frozen=True)
 class NewQuery:
     text: str
+    # `new …`, `log …` and the Log it button: the person has said it is a request, so the small-talk gate
+    # does not second-guess them (it still refuses a bare "hello", which has nothing in it to log).
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class CommandUsage:
+    """A line that starts with a command word but does not parse: answered with that command's usage,
+    never logged as a ticket."""
+
+    verb: str
+    typed: str
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,7 @@ class TicketCommand:
     arg: str = ""
 
 
-Command = NewQuery | SimpleCommand | TicketCommand
+Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage
 
 
 def parse(line: str) -> Command:
@@ -79,14 +91,18 @@ def parse(line: str) -> Command:
         return SimpleCommand("status", words[1].lower() if len(words) == 2 else "")
     if head == "mine" and len(words) == 1:
         return SimpleCommand("mine")
-    if head == "new":
-        return NewQuery(text[len(words[0]) :].strip())
-    if head in TICKET_VERBS and len(words) >= 2:
-        token = words[1]
+    if head in ("new", "log"):
+        return NewQuery(text[len(words[0]) :].strip(), explicit=True)
+    if head in TICKET_VERBS:
+        token = words[1] if len(words) >= 2 else ""
         if _REF_TOKEN.match(token) or _LOOKS_LIKE_REF.match(token):
             return TicketCommand(
                 TICKET_VERBS[head], parse_ref(token), words[2].strip() if len(words) > 2 else ""
             )
+        # "resolve", "resolve abc", "close 42x": a command gone wrong, not a request. A longer line whose
+        # second word is no ticket reference ("close my council tax account") is someone's request.
+        if len(words) <= 2 or any(c.isdigit() for c in token) or token.startswith("#"):
+            return CommandUsage(TICKET_VERBS[head], head)
     return NewQuery(text)
 
 
@@ -155,6 +171,38 @@ TICKET_COMMANDS: dict[str, Run] = {
     "note": _note,
     "rate": _rate,
 }
+
+
+USAGE: dict[str, str] = {
+    "show": "show T-00042",
+    "assign": "assign T-00042 [@someone]",
+    "resolve": "resolve T-00042 [note]",
+    "escalate": "escalate T-00042 [queue]",
+    "transfer": "transfer T-00042 <queue>",
+    "reopen": "reopen T-00042 [reason]",
+    "intent": "intent T-00042 <intent_id>",
+    "pick": "pick T-00042 <intent_id|none>",
+    "fixed": "fixed T-00042",
+    "notfixed": "notfixed T-00042",
+    "followup": "callback T-00042 [note]",
+    "rate": "rate T-00042 up|down",
+    "note": "note T-00042 <text>",
+}
+
+
+def usage(command: CommandUsage) -> tuple[Span, ...]:
+    """What a mistyped command is answered with: its usage, and how to log the words as a request."""
+    form = USAGE[command.verb]
+    if command.typed != command.verb and command.typed in TICKET_VERBS:
+        form = command.typed + form[form.index(" ") :]
+    return (
+        Code(command.typed),
+        " needs a ticket reference: ",
+        Code(form),
+        ". To log your words as a new request instead, start with ",
+        Code("new"),
+        ".",
+    )
 
 
 # One line of help per row, each a command (or several) and what it does.

@@ -4,20 +4,26 @@ becomes a reply model; anything a person got wrong becomes a reply that says wha
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from servicebot.chat.commands import (
     HELP,
     TICKET_COMMANDS,
     Command,
+    CommandUsage,
     NewQuery,
     SimpleCommand,
     TicketCommand,
     parse,
+    usage,
 )
 from servicebot.chat.replies import (
+    ConfirmReply,
     IntakeReply,
     Reply,
+    SmallTalkReply,
     StatusReply,
     TextReply,
     TicketListReply,
@@ -25,10 +31,12 @@ from servicebot.chat.replies import (
 )
 from servicebot.config import Settings
 from servicebot.domain.errors import InvalidInput, UserError
+from servicebot.domain.message import Code, from_marked, say
 from servicebot.services.actors import Actor
 from servicebot.services.intake import IntakeService, Source
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
+from servicebot.triage.gate import Verdict
 
 
 class Conversation:
@@ -39,6 +47,10 @@ class Conversation:
         self.tickets = tickets
         self.queries = queries
         self.settings = settings
+        # The last message each person was asked "Shall I log this?" about, so a bare `log` can answer
+        # it. Memory, not the database: the Log it button carries everything; this is a typing shortcut.
+        self._asked: OrderedDict[str, tuple[str, Source, str | None]] = OrderedDict()
+        self._asked_lock = threading.Lock()
 
     def handle(self, line: str, actor: Actor, source: Source, desk: str | None = None) -> Reply:
         """Never raises for bad input: every refusal is a reply that says what was wrong."""
@@ -50,10 +62,45 @@ class Conversation:
 
     def _run(self, command: Command, actor: Actor, source: Source, desk: str | None) -> Reply:
         if isinstance(command, NewQuery):
-            return IntakeReply(self.intake.log_query(command.text, actor, source, desk))
+            return self._new_query(command, actor, source, desk)
+        if isinstance(command, CommandUsage):
+            return TextReply(say(*usage(command)), ok=False)
         if isinstance(command, SimpleCommand):
             return self._simple(command, actor, desk)
         return self._ticket_command(command, actor)
+
+    def _new_query(self, command: NewQuery, actor: Actor, source: Source, desk: str | None) -> Reply:
+        text = command.text
+        if command.explicit and not text.strip():
+            asked = self._take_asked(actor.id)
+            if asked is None:
+                raise InvalidInput("Say what to log, e.g. ", Code("log printer on floor 2 is jammed"), ".")
+            text, source, desk = asked
+        screening = self.intake.screen(text, desk)
+        if command.explicit and not screening.has_content:
+            raise InvalidInput(
+                "There is nothing to log in that: describe the problem in a few words, e.g. ",
+                Code("new printer on floor 2 is jammed"),
+                ".",
+            )
+        if screening.verdict is Verdict.SMALL_TALK and not command.explicit:
+            assert screening.kind is not None
+            return SmallTalkReply(screening.kind, from_marked(self.intake.reply_to(screening)))
+        if screening.verdict is Verdict.UNSURE and not command.explicit:
+            self._remember_asked(actor.id, text, source, desk)
+            return ConfirmReply(from_marked(self.intake.reply_to(screening)), text, actor.id, source, desk)
+        return IntakeReply(self.intake.log_query(text, actor, source, desk))
+
+    def _remember_asked(self, person: str, text: str, source: Source, desk: str | None) -> None:
+        with self._asked_lock:
+            self._asked[person] = (text, source, desk)
+            self._asked.move_to_end(person)
+            while len(self._asked) > 1000:
+                self._asked.popitem(last=False)
+
+    def _take_asked(self, person: str) -> tuple[str, Source, str | None] | None:
+        with self._asked_lock:
+            return self._asked.pop(person, None)
 
     def _simple(self, command: SimpleCommand, actor: Actor, desk: str | None) -> Reply:
         if command.name == "help":

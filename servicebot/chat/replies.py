@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from servicebot.domain.message import Message
 from servicebot.domain.tickets import Ticket
-from servicebot.services.intake import Intake
+from servicebot.services.intake import Intake, Source
 from servicebot.services.tickets import Outcome
 
 
@@ -15,6 +15,25 @@ from servicebot.services.tickets import Outcome
 class TextReply:
     text: Message
     ok: bool = True
+
+
+@dataclass(frozen=True)
+class SmallTalkReply:
+    """Not a request: answered as a person would, nothing logged. In an intake channel, not answered."""
+
+    kind: str
+    text: Message
+
+
+@dataclass(frozen=True)
+class ConfirmReply:
+    """Too terse to tell: "Shall I log this as a ticket?", with what logging it takes if they say yes."""
+
+    question: Message
+    text: str
+    requester: str
+    source: Source
+    desk: str | None
 
 
 @dataclass(frozen=True)
@@ -42,4 +61,4 @@ class StatusReply:
     rows: tuple[tuple[str, str, int], ...] = field(default=())
 
 
-Reply = TextReply | IntakeReply | TicketReply | TicketListReply | StatusReply
+Reply = TextReply | SmallTalkReply | ConfirmReply | IntakeReply | TicketReply | TicketListReply | StatusReply

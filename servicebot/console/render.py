@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 from intents.catalogue import Catalogue
 from servicebot.chat.replies import (
+    ConfirmReply,
     IntakeReply,
     Reply,
+    SmallTalkReply,
     StatusReply,
     TextReply,
     TicketListReply,
@@ -39,6 +41,10 @@ def ticket_line(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
 def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
     if isinstance(reply, TextReply):
         return ("" if reply.ok else "Sorry: ") + str(reply.text)
+    if isinstance(reply, SmallTalkReply):
+        return str(reply.text)
+    if isinstance(reply, ConfirmReply):
+        return f"{reply.question} Reply log to log it, or say more about the problem."
     if isinstance(reply, IntakeReply):
         return _intake(reply, catalogue, tz)
     if isinstance(reply, TicketReply):

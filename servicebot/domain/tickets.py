@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from servicebot.domain.errors import UserError
-from servicebot.domain.message import User
+from servicebot.domain.message import Code, User
 
 SYSTEM_ACTOR = "servicebot"
 _REF = re.compile(r"^\s*(?:t|#)?\s*-?\s*0*(\d{1,12})\s*$", re.IGNORECASE)
@@ -115,6 +115,8 @@ class Ticket:
     version: int = 0
     updated_at: datetime | None = None
     kinds_seen: frozenset[EventKind] = field(default=frozenset(), repr=False)
+    # The source messages of its comments: a comment is recorded once per message, however often it arrives.
+    comment_sources: frozenset[str] = field(default=frozenset(), repr=False)
     pending: list[TicketEvent] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -165,7 +167,14 @@ class Ticket:
     # -- commands -----------------------------------------------------------------------------------
     def triage(self, decision: TriageDecision, actor: str, at: datetime) -> None:
         if self.status is not Status.NEW:
-            raise TicketRuleError(f"{self.ref} is already triaged; use Change intent to correct it")
+            # The triage question is closed once a ticket is routed: answering it again would unassign
+            # the ticket and teach triage from a slip. Staff correct a routed ticket with Change intent.
+            raise TicketRuleError(
+                f"{self.ref} is already routed to {self.queue}, so its triage question is closed. "
+                "Agents can change its intent with ",
+                Code(f"intent {self.ref} <intent_id>"),
+                " (Change intent on the card).",
+            )
         self._emit(
             EventKind.TRIAGED,
             actor,
@@ -238,18 +247,26 @@ class Ticket:
             EventKind.TRANSFERRED, actor, at, from_value=self.queue, to_value=to_queue, data={"note": note}
         )
 
-    def move(self, to_queue: str, to_line: int, actor: str, at: datetime, note: str = "") -> EventKind:
+    def move(
+        self, to_queue: str, from_line: int, to_line: int, actor: str, at: datetime, note: str = ""
+    ) -> EventKind:
         """Send the ticket to another queue; whether that is an escalation or a transfer is decided here,
-        because first-contact resolution depends on it: a move to a 2nd-line queue is an escalation, a
-        move between 1st-line queues is a transfer."""
-        if to_line >= 2:
+        because the committee's escalation rate and first-contact resolution are read from it: a move to a
+        higher support line (1st → 2nd) is an escalation; a move within a line, or down, is a transfer."""
+        if to_line > from_line:
             self.escalate(to_queue, actor, at, note)
             return EventKind.ESCALATED
         self.transfer(to_queue, actor, at, note)
         return EventKind.TRANSFERRED
 
-    def comment(self, actor: str, text: str, at: datetime, role: str) -> None:
-        self._emit(EventKind.COMMENTED, actor, at, data={"text": text, "role": role})
+    def comment(self, actor: str, text: str, at: datetime, role: str, source: str | None = None) -> bool:
+        """False when the comment from this `source` message is already on the ticket: a redelivered or
+        retried Slack message is recorded once, like a ticket is logged once per source message."""
+        if source is not None and source in self.comment_sources:
+            return False
+        data = {"text": text, "role": role} | ({"source": source} if source is not None else {})
+        self._emit(EventKind.COMMENTED, actor, at, data=data)
+        return True
 
     def follow_up(self, actor: str, at: datetime, note: str = "") -> None:
         self._require_open("record a follow-up on")
@@ -368,6 +385,8 @@ class Ticket:
             self.rating_requested = True
         elif kind is EventKind.RATED:
             self.rating = event.to_value == "positive"
+        elif kind is EventKind.COMMENTED and event.data.get("source"):
+            self.comment_sources = self.comment_sources | {event.data["source"]}
         self.version = event.seq
         self.updated_at = event.at
         self.kinds_seen = self.kinds_seen | {kind}

@@ -16,6 +16,7 @@ from servicebot.storage import sources
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
 from servicebot.triage.engine import TriageEngine
+from servicebot.triage.gate import IntakeGate, Screening
 from servicebot.triage.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
 
 
@@ -51,13 +52,31 @@ class IntakeService:
         triage: TriageEngine,
         catalogue: Catalogue,
         settings: Settings,
+        gate: IntakeGate,
         clock: Clock = utc_now,
     ) -> None:
+        self.gate = gate
         self.db = db
         self.engine = triage
         self.catalogue = catalogue
         self.settings = settings
         self.clock = clock
+
+    def screen(self, text: str, desk: str | None = None) -> Screening:
+        """Request, small talk or unsure (`triage.gate`); reads nothing and writes nothing."""
+        if desk is not None:
+            self.settings.desk(desk)
+
+        def triage_is_sure(query: str) -> bool:
+            return not self.engine.classify(clean_for_ticket(query), desk).out_of_scope
+
+        return self.gate.screen(text, triage_is_sure)
+
+    def reply_to(self, screening: Screening) -> str:
+        """What to say to small talk (the desk lead's words from small_talk.yaml), or the unsure question."""
+        if screening.kind is None:
+            return self.gate.small_talk.unsure_reply
+        return self.gate.reply(screening.kind)
 
     def log_query(self, text: str, requester: Actor, source: Source, desk: str | None = None) -> Intake:
         if not has_words(text):

@@ -15,7 +15,7 @@ from servicebot.config import Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.domain.errors import InvalidInput, NotFound
 from servicebot.domain.message import Message, Strong, User, say
-from servicebot.domain.tickets import EventKind, Status, Ticket, TriageDecision, format_ref
+from servicebot.domain.tickets import EventKind, Ticket, TriageDecision, format_ref
 from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
@@ -48,22 +48,18 @@ class TicketService:
         self.training = training
 
     def pick_intent(self, ticket_id: int, intent_id: str | None, actor: Actor) -> Outcome:
-        """The answer to a low-confidence question; `None` is "Something else" (a person will route it)."""
+        """The answer to a low-confidence question; `None` is "Something else" (a person will route it).
+
+        Only while that question is open: once the ticket is routed, a pick would silently unassign it and
+        teach triage from a slip. Changing a routed ticket's intent is `change_intent`, for staff."""
         # (source, previous intent, who) when this answer teaches triage; filled in by `apply`.
         taught: list[tuple[str, str | None, str]] = []
 
         def apply(ticket: Ticket, now: datetime) -> Message:
             require_requester_or_staff(actor, ticket, "choose what this is about")
-            picking = ticket.status is Status.NEW
-            decision = self._decision(ticket, intent_id, "picked" if picking else "corrected")
-            previous = ticket.intent
-            if picking:
-                ticket.triage(decision, actor.id, now)
-            else:
-                require_staff(actor, "change a triaged ticket's intent")
-                ticket.change_intent(decision, actor.id, now)
-            if intent_id is not None and intent_id != previous:
-                taught.append(("pick" if picking else "correction", previous, actor.id))
+            ticket.triage(self._decision(ticket, intent_id, "picked"), actor.id, now)
+            if intent_id is not None:
+                taught.append(("pick", None, actor.id))
             return say(f"{ticket.ref} is now ", self._intent_title(ticket.intent), f" in {ticket.queue}.")
 
         return self._change(ticket_id, apply, teach=taught)
@@ -106,7 +102,10 @@ class TicketService:
             if queue is None:
                 queues = ", ".join(q.id for q in desk.queues)
                 raise InvalidInput(f"{target!r} is not a queue of the {desk.title}; queues: {queues}")
-            moved = ticket.move(target, queue.line, actor.id, now, note)
+            # A queue no longer in the config (renamed since the ticket moved there) counts as 1st line,
+            # so leaving it for a 2nd-line queue is still an escalation.
+            current = desk.queue(ticket.queue) if ticket.queue else None
+            moved = ticket.move(target, current.line if current else 1, queue.line, actor.id, now, note)
             verb = "escalated" if moved is EventKind.ESCALATED else "transferred"
             return say(f"{ticket.ref} is {verb} to {queue.title}.")
 
@@ -138,10 +137,13 @@ class TicketService:
 
         return self._change(ticket_id, apply)
 
-    def comment(self, ticket_id: int, actor: Actor, text: str) -> Outcome:
+    def comment(self, ticket_id: int, actor: Actor, text: str, source: str | None = None) -> Outcome:
+        """`source`: the message the comment came from (a Slack message's key), so it is recorded once."""
+
         def apply(ticket: Ticket, now: datetime) -> Message:
             role = "requester" if actor.id == ticket.requester else actor.role.value
-            ticket.comment(actor.id, clean_for_ticket(text), now, role)
+            if not ticket.comment(actor.id, clean_for_ticket(text), now, role, source):
+                return say(f"Already noted on {ticket.ref}.")
             return say(f"Noted on {ticket.ref}.")
 
         return self._change(ticket_id, apply)

@@ -96,7 +96,7 @@ def test_console_shows_words_not_slack_markup(tmp_path: Path) -> None:
     ("line", "expected"),
     [
         ("", "line was empty"),
-        (":smile: :tada:", "few words"),
+        (":smile: :tada:", "just describe the problem"),
         ("resolve T-00099", "no ticket T-00099"),
         ("resolve T-banana", "'T-banana' is not a ticket id"),
         ("status nowhere", "Unknown desk 'nowhere'"),

@@ -10,21 +10,28 @@ from servicebot.chat.commands import (
     TICKET_COMMANDS,
     TICKET_VERBS,
     Command,
+    CommandUsage,
     NewQuery,
     SimpleCommand,
     TicketCommand,
     parse,
 )
 from servicebot.chat.replies import (
+    ConfirmReply,
     IntakeReply,
+    SmallTalkReply,
     StatusReply,
     TextReply,
     TicketListReply,
     TicketReply,
 )
+from servicebot.domain.message import from_marked
 from servicebot.domain.tickets import Status, TicketRuleError
 from servicebot.services.actors import Actor
 from servicebot.services.intake import Source
+from servicebot.services.queries import TicketFilter
+from servicebot.storage import sources
+from servicebot.triage.gate import Screening, Verdict
 from tests.conftest import AGENT, REQUESTER
 
 SOURCE = Source("console")
@@ -50,8 +57,16 @@ REQ = Actor(REQUESTER)
         ("callback T-9 rang, no answer", TicketCommand("followup", 9, "rang, no answer")),
         ("history T-12", TicketCommand("show", 12, "")),
         ("rate T-4 up", TicketCommand("rate", 4, "up")),
-        ("new printer broken", NewQuery("printer broken")),
-        ("new status", NewQuery("status")),
+        ("new printer broken", NewQuery("printer broken", explicit=True)),
+        ("new status", NewQuery("status", explicit=True)),
+        ("log vpn", NewQuery("vpn", explicit=True)),
+        ("log", NewQuery("", explicit=True)),
+        # A command word whose reference is missing or mistyped: its usage, never a ticket.
+        ("resolve", CommandUsage("resolve", "resolve")),
+        ("resolve abc", CommandUsage("resolve", "resolve")),
+        ("Close 42x", CommandUsage("resolve", "close")),
+        ("assign #x please", CommandUsage("assign", "assign")),
+        ("pick", CommandUsage("pick", "pick")),
     ],
 )
 def test_parse_commands(line: str, expected: Command) -> None:
@@ -145,7 +160,7 @@ def test_handle_runs_commands(services: Services) -> None:
 def test_handle_never_raises_for_bad_input(services: Services) -> None:
     conversation = services.conversation
     agent = services.actor(AGENT)
-    intake = conversation.handle("hello", REQ, SOURCE)  # needs a pick: no self-help offered
+    intake = conversation.handle("the screen thing is odd", REQ, SOURCE)  # needs a pick: no self-help
     assert isinstance(intake, IntakeReply)
     ref = intake.intake.ticket.ref
     bad: list[tuple[str, Actor, str]] = [
@@ -166,11 +181,15 @@ def test_handle_never_raises_for_bad_input(services: Services) -> None:
         (f"reopen {ref}", REQ, "not resolved"),
         (f"fixed {ref}", REQ, "not offered self-help"),
         ("status nowhere", agent, "'nowhere'"),
-        ("new", REQ, "a few words"),
-        ("", REQ, "a few words"),
-        ("   :tada:  ", REQ, "a few words"),
+        ("new", REQ, "Say what to log"),
+        ("log", REQ, "Say what to log"),
+        ("new :tada:", REQ, "a few words"),
         ("resolve T-", agent, "not a ticket id"),
         ("assign #0", agent, "not a ticket id"),
+        ("resolve abc", agent, "resolve T-00042 [note]"),
+        ("resolve", agent, "resolve T-00042 [note]"),
+        ("close 12b", agent, "close T-00042 [note]"),
+        ("pick", REQ, "pick T-00042 <intent_id|none>"),
     ]
     for line, actor, expected in bad:
         reply = conversation.handle(line, actor, SOURCE)
@@ -188,3 +207,81 @@ def test_handle_unknown_desk_for_a_new_query(services: Services) -> None:
     assert "'payroll'" in str(reply.text)
     status = services.conversation.handle("status", REQ, SOURCE, desk="payroll")
     assert isinstance(status, TextReply) and status.ok is False and "'payroll'" in str(status.text)
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("hello", "greeting"),
+        ("Good morning!", "greeting"),
+        ("thanks!", "thanks"),
+        ("cheers, that's sorted it", "thanks"),
+        ("printer's working now, thanks", "thanks"),
+        ("what can you do", "about"),
+        ("are you a robot?", "about"),
+        ("tell me a joke", "chat"),
+        ("bye", "goodbye"),
+        ("ok", "ack"),
+        ("👍", "ack"),
+        ("asdfghjkl", "noise"),
+        ("sdfsdf", "noise"),
+        ("test", "noise"),
+        ("???", "noise"),
+    ],
+)
+def test_small_talk_is_answered_and_logs_nothing(services: Services, line: str, kind: str) -> None:
+    reply = services.conversation.handle(line, REQ, SOURCE)
+    assert isinstance(reply, SmallTalkReply), reply
+    assert reply.kind == kind
+    assert str(reply.text) == str(from_marked(services.intake.reply_to(Screening(Verdict.SMALL_TALK, kind))))
+    assert services.queries.search(TicketFilter()) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "hi, my laptop won't turn on",
+        "morning - teams keeps crashing, thanks",
+        "printer jammed",
+        "vpn",
+        "bin not collected",
+        "printer's broken again, thanks",
+    ],
+)
+def test_a_request_wrapped_in_courtesy_is_logged(services: Services, line: str) -> None:
+    reply = services.conversation.handle(line, REQ, SOURCE)
+    assert isinstance(reply, IntakeReply), reply
+    assert reply.intake.created
+
+
+def test_unsure_asks_once_and_log_logs_the_words_asked_about(services: Services) -> None:
+    source = Source("dm", key="slack:D1:1.000", channel="D1", ts="1.000")
+    asked = services.conversation.handle("it's not working", REQ, source)
+    assert isinstance(asked, ConfirmReply)
+    assert str(asked.question) == "Shall I log this as a ticket?"
+    assert (asked.text, asked.requester, asked.source) == ("it's not working", REQUESTER, source)
+    assert services.queries.search(TicketFilter()) == []
+    logged = services.conversation.handle("log", REQ, SOURCE)
+    assert isinstance(logged, IntakeReply) and logged.intake.created
+    assert logged.intake.ticket.text == "it's not working"
+    with services.db.read() as session:  # logged as the message it was asked about, so it stays one ticket
+        assert sources.ticket_for_source(session, "slack:D1:1.000") == logged.intake.ticket.id
+    # The question was answered: a second bare `log` has nothing to log.
+    again = services.conversation.handle("log", REQ, SOURCE)
+    assert isinstance(again, TextReply) and not again.ok and "Say what to log" in str(again.text)
+
+
+def test_new_logs_what_the_gate_would_ask_about_but_not_bare_courtesy(services: Services) -> None:
+    logged = services.conversation.handle("new it's not working", REQ, SOURCE)
+    assert isinstance(logged, IntakeReply) and logged.intake.created
+    refused = services.conversation.handle("new hello", REQ, SOURCE)
+    assert isinstance(refused, TextReply) and not refused.ok and "nothing to log" in str(refused.text)
+    assert len(services.queries.search(TicketFilter())) == 1
+
+
+@pytest.mark.parametrize("line", ["resolve abc", "resolve", "Close 42x", "note", "rate"])
+def test_a_mistyped_command_gets_its_usage_never_a_ticket(services: Services, line: str) -> None:
+    reply = services.conversation.handle(line, services.actor(AGENT), SOURCE)
+    assert isinstance(reply, TextReply) and not reply.ok
+    assert "needs a ticket reference" in str(reply.text) and "T-00042" in str(reply.text)
+    assert services.queries.search(TicketFilter()) == []

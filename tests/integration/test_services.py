@@ -190,11 +190,27 @@ def test_pick_refuses_someone_else_and_unknown_intents(fx: Fixture) -> None:
 
 def test_requester_cannot_correct_a_triaged_ticket(fx: Fixture) -> None:
     ticket_id = log(fx).ticket.id
-    with pytest.raises(NotAllowed, match="agents"):
+    with pytest.raises(TicketRuleError, match="triage question is closed"):
         fx.services.tickets.pick_intent(ticket_id, "printer_problem", REQ)
     outcome = fx.services.tickets.change_intent(ticket_id, "printer_problem", fx.agent)
     assert outcome.ticket.queue == "ict-hardware"
     assert kinds(fx, ticket_id)[-2:] == [EventKind.INTENT_CHANGED, EventKind.TRANSFERRED]
+
+
+def test_pick_on_a_routed_ticket_changes_nothing_and_teaches_nothing(fx: Fixture) -> None:
+    """A confidently triaged, assigned, in-progress ticket: a stray pick used to unassign it, set it back to
+    triaged and retrain triage from the slip. Only Change intent (staff) corrects a routed ticket."""
+    ticket_id = log(fx).ticket.id  # password: triaged with confidence
+    fx.services.tickets.assign(ticket_id, fx.agent)
+    before = fx.services.queries.history(ticket_id)
+    taught_before = len(fx.services.training.taught(include_imports=True))
+    for who in (REQ, fx.agent, fx.manager):
+        with pytest.raises(TicketRuleError, match=r"intent T-00001 <intent_id>"):
+            fx.services.tickets.pick_intent(ticket_id, "vpn_remote_access", who)
+    assert fx.services.queries.history(ticket_id) == before
+    assert fx.services.queries.get(ticket_id).status is Status.IN_PROGRESS
+    assert len(fx.services.training.taught(include_imports=True)) == taught_before
+    assert fx.services.triage.classify(CLEAR_QUERY).intent == "password_reset"
 
 
 def test_requester_cannot_run_agent_commands_and_nothing_is_stored(fx: Fixture) -> None:
@@ -254,6 +270,7 @@ def test_self_help_fixed_resolves_and_asks_for_a_rating(fx: Fixture) -> None:
 
 def test_escalate_by_default_goes_to_second_line(fx: Fixture) -> None:
     ticket_id = log(fx).ticket.id
+    fx.services.tickets.change_intent(ticket_id, "email_problem", fx.agent)  # email: 1st line
     fx.services.tickets.assign(ticket_id, fx.agent)
     outcome = fx.services.tickets.escalate(ticket_id, fx.agent, note="needs AD rights")
     second_line = fx.services.settings.desk("ict").second_line_queue
@@ -263,10 +280,25 @@ def test_escalate_by_default_goes_to_second_line(fx: Fixture) -> None:
     last = fx.services.queries.history(ticket_id)[-1]
     assert (last.kind, last.from_value, last.to_value) == (
         EventKind.ESCALATED,
-        "ict-accounts",
+        "ict-service-desk",
         "ict-2nd-line",
     )
     assert last.data["note"] == "needs AD rights"
+    assert "escalated" in str(outcome.message)
+
+
+def test_a_move_between_second_line_queues_is_a_transfer(fx: Fixture) -> None:
+    """Highways and waste are both 2nd line: moving between them is a transfer, in the reply and history."""
+    ticket_id = log(fx, "there's a massive pothole on the high street", desk="contact").ticket.id
+    assert fx.services.queries.get(ticket_id).queue == "highways"
+    outcome = fx.services.tickets.escalate(ticket_id, fx.agent, "waste")
+    assert "transferred" in str(outcome.message) and "escalated" not in str(outcome.message)
+    last = fx.services.queries.history(ticket_id)[-1]
+    assert (last.kind, last.from_value, last.to_value) == (EventKind.TRANSFERRED, "highways", "waste")
+    # … and the 2nd-line "Escalate" button on a 2nd-line ticket is a transfer too.
+    again = fx.services.tickets.escalate(ticket_id, fx.agent)
+    assert "transferred" in str(again.message)
+    assert EventKind.ESCALATED not in kinds(fx, ticket_id)
 
 
 def test_escalate_to_a_first_line_queue_is_a_transfer(fx: Fixture) -> None:

@@ -165,7 +165,7 @@ def _closed() -> Ticket:
 
 
 ILLEGAL: list[tuple[str, Callable[[], Ticket], Callable[[Ticket], object], str]] = [
-    ("triage-twice", _triaged, lambda t: t.triage(LOCKED, AGENT, at(9)), "already triaged"),
+    ("triage-twice", _triaged, lambda t: t.triage(LOCKED, AGENT, at(9)), "already routed"),
     ("close-new", new_ticket, lambda t: t.close(AGENT, at(9)), "only resolved tickets"),
     ("close-in-progress", _in_progress, lambda t: t.close(AGENT, at(9)), "only resolved tickets"),
     ("close-closed", _closed, lambda t: t.close(AGENT, at(9)), "only resolved tickets"),
@@ -447,14 +447,21 @@ def test_format_ref_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "expected"),
-    [(2, EventKind.ESCALATED), (1, EventKind.TRANSFERRED)],
-    ids=["to-2nd-line", "between-1st-line"],
+    ("from_line", "to_line", "expected"),
+    [
+        (1, 2, EventKind.ESCALATED),
+        (1, 1, EventKind.TRANSFERRED),
+        (2, 2, EventKind.TRANSFERRED),
+        (2, 1, EventKind.TRANSFERRED),
+    ],
+    ids=["1st-to-2nd", "within-1st-line", "within-2nd-line", "down-to-1st-line"],
 )
-def test_move_decides_escalation_or_transfer_by_the_target_line(line: int, expected: EventKind) -> None:
-    """First-contact resolution depends on this, so the ticket domain decides it, not a service."""
+def test_move_is_an_escalation_only_to_a_higher_line(
+    from_line: int, to_line: int, expected: EventKind
+) -> None:
+    """First-contact resolution and the escalation rate depend on this, so the ticket domain decides it."""
     ticket = _triaged()
-    assert ticket.move("somewhere-else", line, "U0AGENT", at(5), "note") is expected
+    assert ticket.move("somewhere-else", from_line, to_line, "U0AGENT", at(5), "note") is expected
     assert kinds(ticket)[-1] is expected
     assert ticket.queue == "somewhere-else" and ticket.assignee is None
     assert_replays(ticket)
