@@ -39,6 +39,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_events
 	$(BIN)/python -m bench.bench_triage
+	$(BIN)/python -m bench.bench_intake_gate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

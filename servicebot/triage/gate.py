@@ -7,10 +7,12 @@ every figure the desk is judged on is only as true as this gate. It decides in t
    the message was small talk of that kind. "Printer's working now, thanks" is thanks, unless it also says
    the problem is not over.
 2. A word that only requests use (the catalogue's keywords and examples, less anything small talk also
-   says) makes it a request: "hi, can you help with my password" is logged.
+   says) makes it a request: "hi, can you help with my password" is logged. Not when the message is
+   about the bot and says nothing of the speaker ("what company made you"), or is joke or hobby talk.
 3. A message that is (nearly) one of small talk's examples is answered as that kind.
 4. Keyboard mashes and test pings are noise.
-5. Anything else is a request if triage is confident what it is about, and otherwise the bot asks
+5. Anything else is a request if triage is confident what it is about (not for chat about the bot:
+   triage is over-confident there), and otherwise the bot asks
    ("Shall I log this as a ticket?") rather than guess either way. The gate never refuses a message it
    cannot place: refusing a real request costs the desk far more than one question.
 """
@@ -45,6 +47,11 @@ _EMOTICON = re.compile(r"^[\s:;=8xX()\[\]{}<>|/\\^_*'\-~pPdDoO0\u2600-\u27bf\U00
 # Said to or about the bot itself ("what is your name", "are you a computer"): a request says what is
 # wrong, so without a request word such a message is never logged unasked.
 _ABOUT_THE_BOT = frozenset({"you", "your", "yourself", "youre", "u", "ur", "bot", "ai", "robot", "chatbot"})
+_FIRST_PERSON = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "mine", "we", "our", "us", "weve"})
+# Never in a request, whoever it is said to.
+_JOKING = frozenset(
+    {"joke", "jokes", "joking", "funny", "laugh", "hobby", "hobbies", "favourite", "favorite"}
+)
 # Words of chat, not of problems: with them, triage's confidence is no evidence of a request.
 _CHAT_CUES = frozenset(
     {
@@ -171,8 +178,12 @@ class IntakeGate:
             return Screening(Verdict.SMALL_TALK, kind, "only courtesy", has_content=False)
         if "thanks" in said and self._resolved & set(content) and not self._unresolved & set(tokens):
             return Screening(Verdict.SMALL_TALK, "thanks", "thanks for a fix")
-        about_the_bot = bool(_ABOUT_THE_BOT & set(tokens))
-        if self._says_a_request_word(content) and not (about_the_bot and _CHAT_CUES & set(tokens)):
+        said = set(tokens)
+        # "What company made you", "may I have your name": about the bot, not the speaker's world. A
+        # request said to the bot still says whose problem it is ("can you reset my password").
+        about_the_bot = bool(_ABOUT_THE_BOT & said) and not _FIRST_PERSON & said
+        chatting = bool(_JOKING & said) or (about_the_bot and bool(_CHAT_CUES & said))
+        if self._says_a_request_word(content) and not about_the_bot and not chatting:
             return Screening(Verdict.REQUEST, reason="request words")
         for candidate in (" ".join(tokens), " ".join(content)):
             found = process.extractOne(
@@ -183,7 +194,7 @@ class IntakeGate:
         unknown = [w for w in content if w not in self._known]
         if unknown and len(unknown) == len(content) and all(_mashed(w) for w in unknown):
             return Screening(Verdict.SMALL_TALK, "noise", "keyboard mash")
-        if not about_the_bot and not _CHAT_CUES & set(tokens) and triage_is_sure(text):
+        if not about_the_bot and not _CHAT_CUES & said and triage_is_sure(text):
             return Screening(Verdict.REQUEST, reason="triage is sure")
         return Screening(Verdict.UNSURE, reason="no request words")
 
