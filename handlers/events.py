@@ -155,7 +155,11 @@ def log_message(
     source = Source(kind=kind, key=slack_source_key(channel, ts), channel=channel, ts=ts, logged_by=logged_by)
     desk = ctx.services.settings.desk_for_channel(channel)
     reply = ctx.services.conversation.run(
-        NewQuery(text), ctx.actor(requester), source, desk.id if desk else None
+        # Reacting or choosing the shortcut is someone saying "log this": the gate does not ask again.
+        NewQuery(text, explicit=True),
+        ctx.actor(requester),
+        source,
+        desk.id if desk else None,
     )
     if isinstance(reply, TextReply):
         ctx.ephemeral(channel, logged_by, mrkdwn(reply.text))

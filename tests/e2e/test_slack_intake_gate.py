@@ -15,7 +15,7 @@ from handlers.events import slack_source_key
 from servicebot.domain.tickets import EventKind
 from servicebot.storage import sources
 from tests.support.live_app import LiveApp, live_app
-from tests.support.slack_requests import fresh_ts, message_event
+from tests.support.slack_requests import fresh_ts, message_event, reaction_added_event
 
 INTAKE, DM = "C0ICTHELP", "D0DM1"
 REQUESTER = "U0REQUESTER"
@@ -137,3 +137,21 @@ def test_the_manifest_asks_slack_to_escape_user_ids_in_the_slash_command() -> No
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/servicebot" and command["should_escape"] is True
+
+
+def test_a_reaction_logs_a_terse_message_without_asking_but_not_a_bare_greeting(live: LiveApp) -> None:
+    """A :ticket: reaction or the shortcut is a person saying "log this", so the gate does not ask again;
+    a message with nothing in it but "hello" still has nothing to log, and the reactor is told so."""
+    terse, greeting = fresh_ts(), fresh_ts()
+    live.slack.add_message(INTAKE, terse, "it's not working", "U0STAFF9")
+    live.slack.add_message(INTAKE, greeting, "hello", "U0STAFF9")
+    live.sender.send_event(reaction_added_event("ticket", user="U0AGENT", item_channel=INTAKE, item_ts=terse))
+    live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == terse)
+    live.sender.send_event(
+        reaction_added_event("ticket", user="U0AGENT", item_channel=INTAKE, item_ts=greeting)
+    )
+    [note] = live.slack.wait_for("chat.postEphemeral")
+    live.settled()
+    [ticket] = live.tickets()
+    assert ticket.text == "it's not working" and ticket.source == "reaction"
+    assert "nothing to log" in note.args["text"] and note.args["user"] == "U0AGENT"
