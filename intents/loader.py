@@ -29,6 +29,11 @@ class Desk(Protocol):
 def load_catalogue(directory: Path | None = None, desks: Mapping[str, Desk] | None = None) -> Catalogue:
     """All `*.yaml` files in `directory`; every problem is reported at once, not just the first."""
     directory = directory or CATALOGUE_DIR
+    # glob() finds nothing in a folder that is not there; "no intent files" would send people looking
+    # for files instead of the path.
+    if not directory.is_dir():
+        there = "is a file, not a folder" if directory.exists() else "does not exist"
+        raise CatalogueError(f"{directory}: the catalogue folder {there}")
     # small_talk.yaml sits beside the desks' files but is not an intent catalogue (intents.small_talk).
     files = sorted(p for p in directory.glob("*.yaml") if p.name != SMALL_TALK_FILE)
     if not files:

@@ -18,7 +18,7 @@ from servicebot.services.messages import TicketMessages
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
-from servicebot.storage.db import Database, DatabaseUnavailable
+from servicebot.storage.db import Database, DatabaseUnavailable, sqlite_file
 from servicebot.triage.gate import IntakeGate
 from servicebot.triage.learning import LearningTriage, TrainingData
 
@@ -51,9 +51,21 @@ class Services:
         self.db.dispose()
 
 
-def open_database(url: str) -> Database:
+NO_DATABASE_HINT = (
+    "create it with 'servicebot db upgrade' (or 'make run', which also loads demo data), "
+    "or point SERVICEBOT_DATABASE_URL at an existing one"
+)
+
+
+def open_database(url: str, *, must_exist: bool = False) -> Database:
     """The database, checked to answer before anything relies on it: what cannot be opened stops the
-    command at start with the reason, as bad configuration does, instead of failing mid-request."""
+    command at start with the reason, as bad configuration does, instead of failing mid-request.
+
+    `must_exist`: for commands that only read. Connecting creates a missing SQLite file, and an empty
+    database would answer "no tickets" for a mistyped path; saying there is none there is the truth."""
+    missing = sqlite_file(url) if must_exist else None
+    if missing is not None and not missing.exists():
+        raise ConfigError(f"SERVICEBOT_DATABASE_URL: no database at {str(missing)!r}; {NO_DATABASE_HINT}")
     try:
         database = Database(url)
     except DatabaseUnavailable as exc:
@@ -72,8 +84,10 @@ def build_services(
     upgrade_schema: bool = True,
     catalogue_dir: Path | None = None,
     background_training: bool = True,
+    must_exist: bool = False,
 ) -> Services:
-    db = open_database(settings.database_url)
+    """`must_exist`: the command only reads, so a missing SQLite file is refused (see `open_database`)."""
+    db = open_database(settings.database_url, must_exist=must_exist)
     inbox_db = (
         db
         if settings.inbox_database_url == settings.database_url

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from intents.catalogue import CatalogueError
+from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import Status
@@ -16,8 +20,15 @@ from servicebot.services.actors import Role
 from servicebot.triage.labelled import LabelledDataError
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other refusal: what was wrong, and where the usage is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="servicebot", description="ServiceBot: triage, tickets and KPIs.")
+    parser = _Parser(prog="servicebot", description="ServiceBot: triage, tickets and KPIs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="Slack (Socket Mode or HTTP) if configured, otherwise the console")
@@ -28,7 +39,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=3000)
 
     console = commands.add_parser("console", help="talk to the bot in this terminal")
-    console.add_argument("--user", default="console-user", help="your user id (a Slack id such as U012AB3CD)")
+    console.add_argument(
+        "--user", type=_user_id, default="console-user", help="your user id (a Slack id such as U012AB3CD)"
+    )
     console.add_argument("--role", choices=[r.value for r in Role], default=None, help="default: agent")
     console.add_argument("--desk", default=None, help="desk to log tickets at (default: decided by triage)")
 
@@ -73,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "file", type=Path, help="CSV with columns text,label (label: an intent id or out_of_scope)"
     )
-    imports.add_argument("--by", default="cli", help="who is importing (recorded for audit)")
+    imports.add_argument("--by", type=_user_id, default="cli", help="who is importing (recorded for audit)")
     learned = intent_commands.add_parser("learned", help="what triage has been taught: corrections and picks")
     learned.add_argument("--all", action="store_true", help="imported examples too")
     learned.add_argument("--limit", type=_positive, default=50)
@@ -83,7 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "ids", nargs="*", type=_positive, help="example ids from 'servicebot intents learned'"
     )
     revoke.add_argument("--batch", help="an import's batch name, as 'intents import' printed it")
-    revoke.add_argument("--by", default="cli", help="who is revoking (recorded for audit)")
+    revoke.add_argument("--by", type=_user_id, default="cli", help="who is revoking (recorded for audit)")
     revoke.add_argument("--reason", default="revoked from the command line")
 
     db = commands.add_parser("db", help="database schema")
@@ -94,7 +107,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True, metavar="ACTION")
     load = demo_commands.add_parser("load", help="write a seeded, realistic ticket history")
-    load.add_argument("--months", type=_positive, default=12)
+    load.add_argument("--months", type=_months, default=12, help=f"{MIN_MONTHS} to {MAX_MONTHS} (default 12)")
     load.add_argument("--seed", type=int, default=2016)
     load.add_argument("--if-empty", action="store_true", help="do nothing if there are tickets already")
     return parser
@@ -108,6 +121,34 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
     return value
+
+
+# A year of demo history is ~80k tickets; three years is plenty to show trends, and the generator writes
+# everything in one transaction, so an unbounded span would run for hours and hold the write lock.
+MIN_MONTHS, MAX_MONTHS = 1, 36
+
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of months, got {text!r}") from None
+    if not MIN_MONTHS <= value <= MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"expected {MIN_MONTHS} to {MAX_MONTHS} months, got {value}")
+    return value
+
+
+# Slack user ids are letters and digits (U012AB3CD); the console's own names (console-user) add - _ .
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _user_id(text: str) -> str:
+    if not USER_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be a user id; give a Slack user id such as U012AB3CD "
+            "(letters, digits, . _ -, no spaces)"
+        )
+    return text
 
 
 def _fraction(text: str) -> float:
@@ -137,6 +178,20 @@ class SlackModes:
 
 
 def main(argv: Sequence[str] | None = None, slack: SlackModes | None = None) -> int:
+    try:
+        status = _main(argv, slack)
+        # Flushed here rather than at interpreter exit, so a reader that left early is caught below.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `servicebot tickets list | head -3`: the reader has what it wanted. The Python docs' recipe:
+        # point stdout at devnull so the exit-time flush of what is still buffered cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return status
+
+
+def _main(argv: Sequence[str] | None, slack: SlackModes | None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -171,7 +226,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         from servicebot.cli import db
 
         return db.run(args, settings)
-    services = build_services(settings)
+    if args.command == "console":
+        desk_option(settings, args.desk)
+    # `tickets` only reads: a mistyped path must not become a new, empty database.
+    services = build_services(settings, must_exist=args.command == "tickets")
     try:
         if args.command == "console":
             from servicebot.console.terminal import run_console

@@ -20,6 +20,7 @@ from intents import load_catalogue
 from intents.catalogue import CatalogueError, lint
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings
+from servicebot.domain.errors import NotFound
 from servicebot.domain.tickets import format_ref
 from servicebot.domain.triage import Triage
 from servicebot.storage.training import StoredExample
@@ -253,15 +254,22 @@ def training_command(args: Any, training: TrainingData, tz: tzinfo, out: TextIO)
             print(f"        {row.text[:100]!r}", file=out)
         return 0
     ids = list(args.ids)
-    done = training.revoke(ids, args.by, args.reason) if ids else []
-    if args.batch:
-        done += training.revoke_batch(args.batch, args.by, args.reason)
+    in_batch = training.batch_ids(args.batch) if args.batch else []
+    if args.batch and not in_batch:
+        # Checked before revoking anything, so a typo in the name leaves the ids given beside it alone too.
+        raise NotFound(
+            f"no import batch {args.batch!r}; 'servicebot intents learned --all --format json' shows "
+            "each example's batch, as 'intents import' printed it"
+        )
+    wanted = list(dict.fromkeys(ids + in_batch))
+    done = training.revoke(wanted, args.by, args.reason) if wanted else []
     skipped = sorted(set(ids) - set(done))
-    print(
-        f"revoked {len(done)} example(s)" + (f"; not found or already revoked: {skipped}" if skipped else ""),
-        file=out,
-    )
-    return 0 if done or not ids else 1
+    notes = [f"not found or already revoked: {skipped}"] if skipped else []
+    if args.batch and not set(in_batch) & set(done):
+        notes.append(f"batch {args.batch!r} was already revoked")
+    print(f"revoked {len(done)} example(s)" + "".join(f"; {n}" for n in notes), file=out)
+    # Nothing revoked means nothing asked for was there to revoke: a failure a script should see.
+    return 0 if done else 1
 
 
 def _example_json(row: StoredExample) -> dict[str, Any]:
@@ -286,6 +294,23 @@ def _example_json(row: StoredExample) -> dict[str, Any]:
     }
 
 
+def input_file(option: str, path: Path) -> Path:
+    """A file the command will read, checked up front so the answer names the option and what is wrong."""
+    if path.is_dir():
+        raise ConfigError(f"{option}: {str(path)!r} is a folder; name a file in it")
+    if not path.exists():
+        raise ConfigError(f"{option}: no such file {str(path)!r}")
+    return path
+
+
+def output_file(option: str, path: Path) -> None:
+    """A file the command will write, checked before the work so a bad path does not waste it."""
+    if path.is_dir():
+        raise ConfigError(f"{option}: {str(path)!r} is a folder; name a file to write")
+    if not path.absolute().parent.is_dir():
+        raise ConfigError(f"{option}: the folder {str(path.absolute().parent)!r} does not exist")
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """`servicebot triage …` and `servicebot intents …`."""
     from servicebot.bootstrap import build_services
@@ -293,12 +318,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "intents" and args.intents_command == "eval":
         if args.threshold is not None and args.oos_label is None:
             raise ConfigError("--threshold: only used with --oos-label")
+        input_file("--train", args.train)
+        input_file("--test", args.test)
+        if args.predictions is not None:
+            output_file("--predictions", args.predictions)
         threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
         return evaluate_files(
             args.train, args.test, args.predictions, args.format, args.oos_label, sys.stdout, threshold
         )
     if args.command == "intents" and args.intents_command == "check":
+        if args.dir is not None and not args.dir.is_dir():
+            there = "is a file, not a folder" if args.dir.exists() else "does not exist"
+            raise ConfigError(f"--dir: {str(args.dir)!r} {there}; name the folder of intent *.yaml files")
         return check_catalogue(settings, args.dir, sys.stdout)
+    if args.command == "intents" and args.intents_command == "import":
+        # Checked before the database is opened: a mistyped path must not create one on the way.
+        input_file("intents import", args.file)
     if args.command == "intents" and args.intents_command == "revoke" and not (args.ids or args.batch):
         raise ConfigError("revoke: give example ids or --batch NAME")
     if args.command == "triage":
@@ -309,10 +344,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError("--format: --batch writes JSON lines (jsonl)")
         if args.batch is None and args.format == "jsonl":
             raise ConfigError("--format: jsonl is for --batch; use json for one text")
-        source = None if args.batch in (None, "-") else Path(args.batch)
-        if source is not None and not source.is_file():
-            raise ConfigError(f"--batch: no such file {args.batch!r}")
-    services = build_services(settings, background_training=False)
+        source = None if args.batch in (None, "-") else input_file("--batch", Path(args.batch))
+    # Only `intents import` writes; the rest must not turn a mistyped path into a new, empty database.
+    writes = args.command == "intents" and args.intents_command == "import"
+    services = build_services(settings, background_training=False, must_exist=not writes)
     try:
         if args.command == "intents":
             return training_command(args, services.training, settings.tz, sys.stdout)

@@ -12,11 +12,43 @@ from servicebot.bootstrap import Services
 from servicebot.console.render import render
 from servicebot.services.actors import Actor, Role
 from servicebot.services.intake import Source
+from servicebot.storage.db import unavailable_reason
 
 BANNER = (
     "ServiceBot console. Describe a problem to log a ticket, or type 'help'. Ctrl-D (or 'quit') to leave."
 )
 MAX_LINE = 40_000
+
+
+def enable_line_editing(stdin: TextIO) -> bool:
+    """True when lines are read with `input()` and the standard library's readline: arrow keys, editing
+    and history for a person at a terminal (importing the module is what turns them on). Piped stdin is
+    read as it is, so scripts see no prompts or escape codes; where readline is missing (Windows, a
+    Python built without it) the console still works, as before."""
+    if stdin is not sys.stdin or not stdin.isatty():
+        return False
+    try:
+        import readline  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _answer(services: Services, line: str, actor: Actor, desk: str | None) -> str:
+    source = Source(kind="console", logged_by=actor.id)
+    try:
+        reply = services.conversation.handle(line, actor, source, desk)
+    except Exception as exc:
+        # A read-only file, a full disk or a server gone away fails this line's transaction, which rolled
+        # back: say so and keep the console up for the next line ('help' needs no database).
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        return (
+            f"Sorry: the database cannot save right now ({reason}), so nothing was saved. "
+            "Try again later or tell whoever runs ServiceBot; 'help' still works."
+        )
+    return render(reply, services.catalogue, services.settings.tz)
 
 
 def run_console(
@@ -30,17 +62,22 @@ def run_console(
 ) -> int:
     actor = Actor(user, role)
     interactive = stdin.isatty()
-    tz = services.settings.tz
+    editing = enable_line_editing(stdin)
     if interactive:
         print(BANNER, f"You are {user} ({role.value}).", sep="\n", file=stdout)
-    line_no = 0
     while True:
-        if interactive:
-            print("you> ", end="", file=stdout, flush=True)
-        raw = stdin.readline()
-        if not raw:
-            break
-        line_no += 1
+        if editing:
+            try:
+                raw = input("you> ") + "\n"
+            except EOFError:
+                print(file=stdout)
+                break
+        else:
+            if interactive:
+                print("you> ", end="", file=stdout, flush=True)
+            raw = stdin.readline()
+            if not raw:
+                break
         line = raw.rstrip("\n")
         if len(line) > MAX_LINE:
             line = line[:MAX_LINE]
@@ -50,9 +87,7 @@ def run_console(
             continue
         if line.strip().lower() in ("quit", "exit"):
             break
-        source = Source(kind="console", logged_by=user)
-        reply = services.conversation.handle(line, actor, source, desk)
-        print(render(reply, services.catalogue, tz), file=stdout, flush=True)
+        print(_answer(services, line, actor, desk), file=stdout, flush=True)
         if not interactive:
             print("", file=stdout, flush=True)
     return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -64,6 +65,31 @@ class NestedTransaction(RuntimeError):
 class DatabaseUnavailable(Exception):
     """The database cannot be used at all (no driver, a URL its driver refuses, nothing answers); the
     message says why, without the password."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, or None (another database, in-memory, a `file:` URI or no URL at all):
+    what lets a command that only reads say "no database there" instead of creating an empty one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """Why the database refused work that was otherwise fine (read-only, disk full, locked past the busy
+    timeout, gone away), in the driver's words; None for any other failure, which is a bug to surface.
+
+    The transaction that failed has been rolled back, so nothing of that work was written."""
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    if isinstance(exc, OperationalError):
+        return str(exc.orig or exc).splitlines()[0][:200]
+    return None
 
 
 class Database:

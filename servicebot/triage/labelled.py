@@ -61,8 +61,24 @@ def read_labelled_csv(path: Path, *, name: str | None = None) -> LabelledSet:
 
 
 def parse_labelled_csv(content: str, *, name: str = "input") -> LabelledSet:
+    limit = csv.field_size_limit()
+    # The csv module stops a record at its field size limit and resumes mid-record, so what follows a
+    # huge quoted field could be misread. Every field is read whole here and one over the usual limit is
+    # named and skipped below, so a single runaway cell costs one row, not the file or its neighbours.
+    csv.field_size_limit(max(limit, len(content) + 1))
+    try:
+        return _parse(content, name, limit)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse(content: str, name: str, field_limit: int) -> LabelledSet:
     reader = csv.DictReader(io.StringIO(content))
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise LabelledDataError(f"{name}: the header line cannot be read as CSV ({exc})") from None
+    columns = [c.strip().lower() for c in (fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise LabelledDataError(
@@ -71,7 +87,25 @@ def parse_labelled_csv(content: str, *, name: str = "input") -> LabelledSet:
         )
     reader.fieldnames = columns
     result = LabelledSet()
-    for row_number, row in enumerate(reader, start=2):
+    row_number = 1
+    while True:
+        first_line = reader.line_num + 1
+        row_number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            where = f"row {row_number} (line {first_line})"
+            result.problems.append(f"{name}: {where}: not readable as CSV ({exc})")
+            continue
+        longest = max((len(v) for v in row.values() if isinstance(v, str)), default=0)
+        if longest > field_limit:
+            result.problems.append(
+                f"{name}: row {row_number} (line {first_line}): a field of {longest:,} characters is over "
+                f"the {field_limit:,} a CSV field may hold (a missing closing quote?); row skipped"
+            )
+            continue
         text = (row.get("text") or "").strip()
         label = (row.get("label") or "").strip()
         if None in row:

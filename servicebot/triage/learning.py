@@ -156,10 +156,13 @@ class TrainingData:
             self.changed()
         return done
 
-    def revoke_batch(self, batch: str, actor: str, reason: str) -> list[int]:
+    def batch_ids(self, batch: str) -> list[int]:
+        """Every example an import stored, revoked or not; none when there is no such batch."""
         with self.db.read() as session:
-            ids = store.ids_of_batch(session, batch)
-        return self.revoke(ids, actor, reason)
+            return store.ids_of_batch(session, batch)
+
+    def revoke_batch(self, batch: str, actor: str, reason: str) -> list[int]:
+        return self.revoke(self.batch_ids(batch), actor, reason)
 
 
 class LearningTriage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,20 @@ import pytest
 from tests.support.cli import servicebot
 
 KEYS = {"text", "intent", "queue", "priority", "confidence", "out_of_scope", "alternatives"}
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("migrated")
+    assert servicebot(folder, "db", "upgrade").returncode == 0
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, migrated: Path) -> None:
+    """Triage reads what the desk has taught it, so it needs a database: a copy of one migrated once."""
+    for made in migrated.glob("console*.db"):
+        shutil.copy(made, tmp_path / made.name)
 
 
 def test_triage_one_text_as_json(tmp_path: Path) -> None:
@@ -156,7 +171,7 @@ def test_import_learned_and_revoke_through_the_command(tmp_path: Path) -> None:
     [
         (("intents", "revoke"), "give example ids or --batch"),
         (("intents", "revoke", "0"), "at least 1"),
-        (("intents", "import", "nothing.csv"), "nothing.csv: cannot be read"),
+        (("intents", "import", "nothing.csv"), "intents import: no such file 'nothing.csv'"),
         (("intents", "eval", "--train", "a.csv", "--test", "b.csv", "--threshold", "0.5"), "only used with"),
         (("intents", "eval", "--train", "a.csv", "--test", "b.csv", "--threshold", "2"), "between 0 and 1"),
     ],
