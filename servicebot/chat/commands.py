@@ -207,6 +207,14 @@ def usage(command: CommandUsage) -> tuple[Span, ...]:
 
 # One line of help per row, each a command (or several) and what it does.
 _HELP_ROWS: tuple[tuple[Span, ...], ...] = (
+    (
+        Code("new <text>"),
+        ": log your words as a ticket as they stand (",
+        Code("log"),
+        " answers ",
+        Emphasis("Shall I log this?"),
+        ")",
+    ),
     (Code("status [desk]"), ": open tickets by queue"),
     (Code("mine"), ": your tickets (agents: assigned to you; everyone else: raised by you)"),
     (Code("show T-00042"), ": a ticket and its history"),

@@ -23,9 +23,11 @@ def test_errors_carry_the_same_structure_as_replies() -> None:
     assert mrkdwn(error.message) == "Rate with `up`, e.g. _now_"
 
 
-# The help text as it stood when the core still wrote Slack markup itself: Slack must see it unchanged.
+# The help text as it stood when the core still wrote Slack markup itself (plus issue 8's `new`/`log` row):
+# Slack must see exactly this markup.
 SLACK_HELP_BEFORE = """*ServiceBot* logs and routes your request. Just describe the problem,
 e.g. _"outlook keeps asking for my password"_. Commands:
+• `new <text>`: log your words as a ticket as they stand (`log` answers _Shall I log this?_)
 • `status [desk]`: open tickets by queue
 • `mine`: your tickets (agents: assigned to you; everyone else: raised by you)
 • `show T-00042`: a ticket and its history
