@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
-from servicebot.runtime.serving import Stop, serve_wsgi, stop_on_signals
+from servicebot.runtime.serving import POLL_SECONDS, Stop, serve_wsgi, stop_on_signals
 from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
 
@@ -167,8 +168,10 @@ def serve_socket_mode(settings: Settings) -> int:
             try:
                 worker = start_worker_process(settings, services)
                 print("ServiceBot: connected to Slack over Socket Mode.", file=sys.stderr, flush=True)
-                while not stop.wait(0.2):
-                    pass
+                # Polled, not stop.wait(): the signal handler sets `stop` on this same thread, and an
+                # Event's set() cannot take the lock its own wait() holds for a moment.
+                while not stop.is_set():
+                    time.sleep(POLL_SECONDS)
                 _say_stopping(stop)
             finally:
                 handler.close()  # type: ignore[no-untyped-call]
