@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
@@ -17,10 +20,16 @@ import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
+from servicebot.runtime.serving import POLL_SECONDS, Stop, serve_wsgi, stop_on_signals
 from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 log = logging.getLogger("servicebot")
+# auth.test's answers for a token that will never work: the bot stops at start and says which token.
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -43,6 +52,7 @@ def build_slack_app(services: Services) -> SlackApp:
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
     client = slack_client(settings)
+    bot_user_id = _check_bot_token(client, settings)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -50,9 +60,31 @@ def build_slack_app(services: Services) -> SlackApp:
         # wsgi_app verifies every request before Bolt sees it, and Socket Mode needs no signature.
         request_verification_enabled=False,
     )
-    context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
+    context = handlers.SlackContext(services=services, client=client, bot_user_id=bot_user_id)
     handlers.register(app, context)
     return SlackApp(app, context)
+
+
+def _check_bot_token(client: WebClient, settings: Settings) -> str | None:
+    """auth.test at start, so a wrong token or an unreachable Slack is one line now rather than a failure
+    at the first message. Returns the bot's user id; None if Slack had a passing problem (it goes on)."""
+    try:
+        return str(client.auth_test()["user_id"])
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        if error in REFUSED_TOKEN:
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN: Slack refused it ({error}); set the app's Bot User OAuth Token "
+                "(xoxb-…, OAuth & Permissions), reinstalling the app if it was revoked"
+            ) from None
+        log.warning("auth.test failed (%s); continuing without the bot's user id", error)
+        return None
+    except OSError as exc:  # urllib's URLError included: refused, no route, DNS, TLS
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise ConfigError(
+            f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({reason}); check the network "
+            "and proxy, or unset SLACK_API_URL to use https://slack.com/api/"
+        ) from None
 
 
 def _bot_user_id(client: WebClient) -> str | None:
@@ -86,34 +118,89 @@ def start_worker_process(settings: Settings, services: Services, check_every: fl
 
 
 def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> int:
-    import waitress
-
+    """Until SIGTERM or SIGINT: then stop accepting, answer what is in flight, stop the worker, exit 0."""
     if not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET: required to verify requests from Slack over HTTP")
     services = build_services(settings)
-    slack = build_slack_app(services)
-    worker = start_worker_process(settings, services)
-    log.info("serving Slack events on http://%s:%d/slack/events (health: /healthz)", host, port)
+    worker: WorkerProcess | None = None
     try:
-        waitress.serve(wsgi_app(slack, services), host=host, port=port, threads=8, ident="servicebot")
+        slack = build_slack_app(services)
+        with stop_on_signals(Stop()) as stop:
+            worker = start_worker_process(settings, services)
+            try:
+                serve_wsgi(wsgi_app(slack, services), host, port, stop, on_listening=_say_listening)
+            except OSError as exc:
+                raise ConfigError(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+            _say_stopping(stop)
     finally:
-        worker.close()
-        services.close()
+        if worker is not None:
+            worker.close()
+        services.close()  # flushes the inbox writer: every acknowledged request is on disk
     return 0
+
+
+def _say_listening(host: str, port: int) -> None:
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    print(
+        f"ServiceBot: listening on {host}:{port}: Slack at http://{shown}:{port}/slack/events, "
+        f"health at http://{shown}:{port}/healthz",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _say_stopping(stop: Stop) -> None:
+    print(f"ServiceBot: {stop.reason}: stopping the worker, then exiting.", file=sys.stderr, flush=True)
 
 
 def serve_socket_mode(settings: Settings) -> int:
+    """As `serve_http`, over Slack's WebSocket: a signal closes the connection, then the same clean stop."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    app_token = settings.slack_app_token or ""  # its form is checked with the rest of the settings
     services = build_services(settings)
-    slack = build_slack_app(services)
-    worker = start_worker_process(settings, services)
+    worker: WorkerProcess | None = None
     try:
-        SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        slack = build_slack_app(services)
+        with stop_on_signals(Stop()) as stop:
+            handler = SocketModeHandler(slack.app, app_token)
+            _connect_socket_mode(handler, settings)
+            try:
+                worker = start_worker_process(settings, services)
+                print("ServiceBot: connected to Slack over Socket Mode.", file=sys.stderr, flush=True)
+                # Polled, not stop.wait(): the signal handler sets `stop` on this same thread, and an
+                # Event's set() cannot take the lock its own wait() holds for a moment.
+                while not stop.is_set():
+                    time.sleep(POLL_SECONDS)
+                _say_stopping(stop)
+            finally:
+                handler.close()  # type: ignore[no-untyped-call]
     finally:
-        worker.close()
+        if worker is not None:
+            worker.close()
         services.close()
     return 0
+
+
+def _connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        if error in REFUSED_TOKEN:
+            raise ConfigError(
+                f"SLACK_APP_TOKEN: Slack refused it ({error}); generate an app-level token (xapp-…) with "
+                "the connections:write scope under Basic Information → App-Level Tokens"
+            ) from None
+        raise ConfigError(
+            f"SLACK_APP_TOKEN: Slack would not open a Socket Mode connection ({error})"
+        ) from None
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise ConfigError(
+            f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({reason}); check the network "
+            "and proxy"
+        ) from None
 
 
 def run(settings: Settings) -> int:

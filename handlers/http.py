@@ -1,28 +1,46 @@
 """The HTTP front door for Slack (WSGI): verify, refuse what is not Slack's with a clear 4xx, hand the rest
-to Bolt (whose inbox middleware records it before the ack); and `GET /healthz` for the load balancer."""
+to Bolt (whose inbox middleware records it before the ack); and `GET /healthz` for the load balancer.
+
+Order matters: the signature is checked over the raw bytes before anything is decoded or parsed, so a
+request nobody signed costs one HMAC and reaches nothing else (401). A signed request that cannot be read
+gets a 400 naming the problem. Whatever a client sends, the answer is never a 5xx: those are kept for this
+server's own trouble (the inbox cannot store, so Slack should try again)."""
 
 from __future__ import annotations
 
-import io
+import hashlib
+import hmac
 import json
+import logging
+import re
+import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.request import BoltRequest
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
+MAX_CLOCK_SKEW = 5 * 60  # Slack's own advice: older than this is a replay
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # None when healthy, else what is wrong (e.g. the database is unreachable).
 HealthCheck = Callable[[], str | None]
+Clock = Callable[[], float]
+
+log = logging.getLogger("servicebot.http")
+# Ten digits is a Unix time until the year 2286; anything longer or not plain ASCII digits (a header sent
+# twice arrives joined by ", ") is not a timestamp Slack sent.
+_TIMESTAMP = re.compile(r"[0-9]{1,10}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
-def wsgi_app(app: App, signing_secret: str, health: HealthCheck) -> WSGIApp:
-    bolt = SlackRequestHandler(app)
-    verifier = SignatureVerifier(signing_secret)
+class BadRequest(ValueError):
+    """A signed request whose body cannot be read; the message says what is wrong with it."""
 
+
+def wsgi_app(app: App, signing_secret: str, health: HealthCheck, clock: Clock = time.time) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method == "GET":
@@ -41,31 +59,136 @@ def wsgi_app(app: App, signing_secret: str, health: HealthCheck) -> WSGIApp:
         if length < 0 or length > MAX_BODY_BYTES:
             return _json(start_response, "413 Content Too Large", {"ok": False, "error": "body too large"})
         body = environ["wsgi.input"].read(length) if length else b""
-        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        if not verifier.is_valid_request(body, headers):
-            return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid signature"})
-        problem = _malformed(body, environ.get("CONTENT_TYPE", ""))
-        if problem:
-            return _json(start_response, "400 Bad Request", {"ok": False, "error": problem})
-        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
-        result: Iterable[bytes] = bolt(environ, start_response)
-        return result
+        unverified = _unverified(signing_secret, environ, body, clock())
+        if unverified:
+            return _json(start_response, "401 Unauthorized", {"ok": False, "error": unverified})
+        try:
+            request = _bolt_request(body, environ)
+        except BadRequest as exc:
+            return _json(start_response, "400 Bad Request", {"ok": False, "error": str(exc)})
+        answer = app.dispatch(request)
+        response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     return application
 
 
-def _malformed(body: bytes, content_type: str) -> str | None:
-    """Bolt raises (a 500) on a body it cannot parse; say what is wrong with a 400 instead."""
-    try:
-        if content_type.startswith("application/json"):
-            parsed = json.loads(body)
-            return None if isinstance(parsed, dict) else "the JSON body must be an object"
-        form = urllib.parse.parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
-        if "payload" in form:
-            json.loads(form["payload"][0])
-    except (ValueError, UnicodeDecodeError) as exc:
-        return f"malformed request body: {exc}"
+def _unverified(secret: str, environ: dict[str, Any], body: bytes, now: float) -> str | None:
+    """Why the request cannot be trusted as Slack's (None if it can). Never raises, whatever the headers."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if not isinstance(timestamp, str) or not timestamp:
+        return "missing X-Slack-Request-Timestamp"
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return "X-Slack-Request-Timestamp is not a Unix time in seconds"
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
+        return "X-Slack-Request-Timestamp is more than 5 minutes away (a replay, or a clock out of step)"
+    if not isinstance(signature, str) or not signature:
+        return "missing X-Slack-Signature"
+    if not _SIGNATURE.fullmatch(signature):
+        return "X-Slack-Signature is not a v0 signature"
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii")):
+        return "invalid signature"
     return None
+
+
+def _bolt_request(body: bytes, environ: dict[str, Any]) -> BoltRequest:
+    """The request as Bolt should see it, or BadRequest naming what cannot be read.
+
+    Bolt guesses the format from the text (a form body that merely contains the word "payload" is read
+    as an empty request, and a parse error is raised outside its error handling, which is a 500). So the
+    body is read here, strictly and once, and Bolt is handed the resulting object as JSON."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not UTF-8 (byte {exc.start})") from None
+    content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+    parsed = _json_object(text, "body") if content_type == "application/json" else _form(text)
+    problem = _unexpected_shape(parsed)
+    if problem:
+        raise BadRequest(problem)
+    headers: dict[str, str | Sequence[str]] = {
+        k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")
+    }
+    headers["content-type"] = "application/json"
+    try:
+        return BoltRequest(body=json.dumps(parsed), query=environ.get("QUERY_STRING", ""), headers=headers)
+    except Exception as exc:
+        # Bolt reads ids (team, enterprise, user, channel) from the body when it builds the request;
+        # a signed body of a shape Slack never sends can make that fail.
+        raise BadRequest(f"the body is not a request Slack sends ({type(exc).__name__})") from None
+
+
+# Fields that Bolt (its built-in middleware and listener matchers) and the inbox index without checking
+# their type, with the types Slack sends; a signed body with anything else would fail inside Bolt (a 500).
+_OBJECT_OR_ID = (dict, str, type(None))
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "type": (str, type(None)),
+    "event": (dict,),
+    "authorizations": (list,),
+    "actions": (list,),
+    "enterprise": _OBJECT_OR_ID,
+    "team": _OBJECT_OR_ID,
+    "user": _OBJECT_OR_ID,
+    "channel": _OBJECT_OR_ID,
+    "container": (dict,),
+    "message": (dict,),
+    "view": (dict,),
+}
+_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
+    "type": (str,),
+    "message": (dict, type(None)),
+    "previous_message": (dict, type(None)),
+    "item": (dict,),
+}
+
+
+def _unexpected_shape(body: dict[str, Any]) -> str | None:
+    for where, fields, value in [("", _FIELDS, body), ("event.", _EVENT_FIELDS, body.get("event"))]:
+        if not isinstance(value, dict):
+            continue
+        for name, types in fields.items():
+            if name in value and not isinstance(value[name], types):
+                return f"{where}{name} is not what Slack sends ({type(value[name]).__name__})"
+    for name in ("authorizations", "actions"):
+        items = body.get(name)
+        if isinstance(items, list) and not all(isinstance(item, dict) for item in items):
+            return f"{name} must be a list of objects"
+    return None
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text)
+    except ValueError as exc:
+        raise BadRequest(f"the {what} is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"the {what} is JSON nested too deeply") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest(f"the {what} must be a JSON object")
+    return parsed
+
+
+def _form(text: str) -> dict[str, Any]:
+    """A slash command (its fields) or an interaction (`payload=<JSON object>`)."""
+    if not text:
+        raise BadRequest("the body is empty")
+    try:
+        fields = urllib.parse.parse_qs(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError as exc:
+        raise BadRequest(f"the body is not a form: {exc}") from None
+    repeated = sorted(name for name, values in fields.items() if len(values) > 1)
+    if repeated:
+        raise BadRequest(f"the form repeats {', '.join(repeated)}")
+    form = {name: values[0] for name, values in fields.items()}
+    if "payload" in form:
+        return _json_object(form["payload"], "payload")
+    if "command" in form or "ssl_check" in form:
+        return form
+    raise BadRequest("the form has neither a payload nor a command")
 
 
 def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:

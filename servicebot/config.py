@@ -356,7 +356,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if values["slack_bot_token"] and not values["slack_bot_token"].startswith("xox"):
         raise ConfigError("SLACK_BOT_TOKEN: a bot token starts with 'xoxb-'")
     if values["slack_app_token"] and not values["slack_app_token"].startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with 'xapp-'")
+        raise ConfigError(
+            "SLACK_APP_TOKEN: an app-level token starts with 'xapp-'; make one with the connections:write "
+            "scope under Basic Information → App-Level Tokens (the xoxb- token goes in SLACK_BOT_TOKEN)"
+        )
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:

@@ -36,7 +36,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve Slack's Events API over HTTP at /slack/events")
     serve.add_argument("--http", action="store_true", help="HTTP mode (the only mode; kept for clarity)")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=_port, default=3000)
+    serve.add_argument("--port", type=_port, default=3000, help="0 for any free port (default: 3000)")
 
     console = commands.add_parser("console", help="talk to the bot in this terminal")
     console.add_argument(
@@ -162,7 +162,8 @@ def _fraction(text: str) -> float:
 
 
 def _port(text: str) -> int:
-    value = _positive(text)
+    # 0 asks the system for a free port; the line `serve` prints at start says which one it got.
+    value = 0 if text.strip() == "0" else _positive(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"a port is at most 65535, got {value}")
     return value

@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.process
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,8 +46,8 @@ class WorkerProcess:
 
     def _start(self) -> multiprocessing.process.BaseProcess:
         process = self._spawn.Process(
-            target=self._main,
-            args=(*self._args, self.wake, self.stop, self._busy),
+            target=_worker_main,
+            args=(self._main, os.getpid(), self._args, self.wake, self.stop, self._busy),
             name="servicebot-worker",
             daemon=True,
         )
@@ -59,9 +62,54 @@ class WorkerProcess:
                 self.process = self._start()
 
     def close(self, timeout: float = 10.0) -> None:
+        """Ask the worker to stop after the request in hand; after `timeout`, end it (what it was doing
+        stays in the inbox and is done again by the next worker: the work is idempotent)."""
         self.stop.set()
         self.wake.set()
         self._watch.join(timeout)
         self.process.join(timeout)
         if self.process.is_alive():
+            log.warning("worker process did not stop within %ss; terminating it", timeout)
             self.process.terminate()
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _worker_main(
+    main: WorkerMain, parent: int, args: tuple[Any, ...], wake: Wake, stop: Wake, busy: Counter
+) -> None:
+    """The worker process: `main`, told to stop by the parent, or by the parent's death."""
+    # Ctrl-C in a terminal reaches the whole process group. The parent decides when the worker stops
+    # (it sets `stop` once the acknowledgements in flight are done), so the worker ignores it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    main(*args, wake, _StopOrOrphaned(stop, parent), busy)
+
+
+class _StopOrOrphaned:
+    """`stop`, or set when the parent is gone. A parent killed outright (SIGKILL, the OOM killer) cannot
+    set `stop`, and setting it here could hang: the dead parent's supervisor may be registered as a
+    waiter on it, and a multiprocessing Event's set() waits for every waiter to wake. So the worker asks
+    the kernel instead: once orphaned it is adopted by another process and its parent id changes."""
+
+    def __init__(self, stop: Wake, parent: int) -> None:
+        self._stop, self._parent = stop, parent
+
+    def is_set(self) -> bool:
+        return os.getppid() != self._parent or self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            self._stop.wait(left)
+        return True
+
+    def set(self) -> None:
+        self._stop.set()
+
+    def clear(self) -> None:
+        self._stop.clear()

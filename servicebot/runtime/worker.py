@@ -54,11 +54,13 @@ class Worker:
         while self.busy() > 0 and time.monotonic() < deadline:
             time.sleep(0.002)
 
-    def run_once(self) -> int:
-        """Process what is due now; returns how many requests were finished."""
+    def run_once(self, stop: Wake | None = None) -> int:
+        """Process what is due now, or until `stop` is set; returns how many requests were finished."""
         inbox = self.inbox
         finished = 0
         for request in inbox.due(self.batch):
+            if stop is not None and stop.is_set():
+                break  # the rest stay in the inbox for the next worker; shutting down waits for none of it
             self._give_way()
             process = self.processors.get(request.kind)
             try:
@@ -80,7 +82,7 @@ class Worker:
         while not stop.is_set():
             wake.clear()  # before looking, so a request stored while we work wakes us again
             try:
-                finished = self.run_once()
+                finished = self.run_once(stop)
             except Exception:
                 log.exception("worker loop failed; carrying on")
                 finished = 0
