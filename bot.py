@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 import handlers
+import handlers.connect
 import handlers.http
 import servicebot.cli
 from servicebot.bootstrap import Services, build_services
@@ -25,11 +25,9 @@ from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
 
 if TYPE_CHECKING:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    pass
 
 log = logging.getLogger("servicebot")
-# auth.test's answers for a token that will never work: the bot stops at start and says which token.
-REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -52,7 +50,7 @@ def build_slack_app(services: Services) -> SlackApp:
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
     client = slack_client(settings)
-    bot_user_id = _check_bot_token(client, settings)
+    bot_user_id = handlers.connect.check_bot_token(client, settings)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -65,36 +63,6 @@ def build_slack_app(services: Services) -> SlackApp:
     return SlackApp(app, context)
 
 
-def _check_bot_token(client: WebClient, settings: Settings) -> str | None:
-    """auth.test at start, so a wrong token or an unreachable Slack is one line now rather than a failure
-    at the first message. Returns the bot's user id; None if Slack had a passing problem (it goes on)."""
-    try:
-        return str(client.auth_test()["user_id"])
-    except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else None
-        if error in REFUSED_TOKEN:
-            raise ConfigError(
-                f"SLACK_BOT_TOKEN: Slack refused it ({error}); set the app's Bot User OAuth Token "
-                "(xoxb-…, OAuth & Permissions), reinstalling the app if it was revoked"
-            ) from None
-        log.warning("auth.test failed (%s); continuing without the bot's user id", error)
-        return None
-    except OSError as exc:  # urllib's URLError included: refused, no route, DNS, TLS
-        reason = getattr(exc, "reason", None) or exc.strerror or exc
-        raise ConfigError(
-            f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({reason}); check the network "
-            "and proxy, or unset SLACK_API_URL to use https://slack.com/api/"
-        ) from None
-
-
-def _bot_user_id(client: WebClient) -> str | None:
-    try:
-        return str(client.auth_test()["user_id"])
-    except Exception as exc:  # Slack unreachable at start: Bolt's own self-event filter still applies
-        log.warning("auth.test failed (%s); continuing without the bot's user id", exc)
-        return None
-
-
 def wsgi_app(slack: SlackApp, services: Services) -> handlers.http.WSGIApp:
     return handlers.http.wsgi_app(slack.app, services.settings.slack_signing_secret or "", services.health)
 
@@ -105,7 +73,9 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
     services = build_services(settings, upgrade_schema=False)
     try:
         client = slack_client(settings)
-        context = handlers.SlackContext(services=services, client=client, bot_user_id=_bot_user_id(client))
+        context = handlers.SlackContext(
+            services=services, client=client, bot_user_id=handlers.connect.bot_user_id(client)
+        )
         services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
         handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
     finally:
@@ -164,7 +134,7 @@ def serve_socket_mode(settings: Settings) -> int:
         slack = build_slack_app(services)
         with stop_on_signals(Stop()) as stop:
             handler = SocketModeHandler(slack.app, app_token)
-            _connect_socket_mode(handler, settings)
+            handlers.connect.connect_socket_mode(handler, settings)
             try:
                 worker = start_worker_process(settings, services)
                 print("ServiceBot: connected to Slack over Socket Mode.", file=sys.stderr, flush=True)
@@ -180,27 +150,6 @@ def serve_socket_mode(settings: Settings) -> int:
             worker.close()
         services.close()
     return 0
-
-
-def _connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
-    try:
-        handler.connect()  # type: ignore[no-untyped-call]
-    except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else None
-        if error in REFUSED_TOKEN:
-            raise ConfigError(
-                f"SLACK_APP_TOKEN: Slack refused it ({error}); generate an app-level token (xapp-…) with "
-                "the connections:write scope under Basic Information → App-Level Tokens"
-            ) from None
-        raise ConfigError(
-            f"SLACK_APP_TOKEN: Slack would not open a Socket Mode connection ({error})"
-        ) from None
-    except OSError as exc:
-        reason = getattr(exc, "reason", None) or exc.strerror or exc
-        raise ConfigError(
-            f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({reason}); check the network "
-            "and proxy"
-        ) from None
 
 
 def run(settings: Settings) -> int:

@@ -17,6 +17,7 @@ from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import Status
 from servicebot.services.actors import Role
+from servicebot.triage.classifier import TrainingError
 from servicebot.triage.labelled import LabelledDataError
 
 
@@ -197,7 +198,7 @@ def _main(argv: Sequence[str] | None, slack: SlackModes | None) -> int:
     try:
         settings = load_settings()
         return _dispatch(args, settings, slack)
-    except (ConfigError, CatalogueError, LabelledDataError) as exc:
+    except (ConfigError, CatalogueError, LabelledDataError, TrainingError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2
     except UserError as exc:

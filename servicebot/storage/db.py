@@ -25,7 +25,21 @@ def make_engine(url: str, sqlite_pragmas: dict[str, int] | None = None, **kwargs
         )
         _sqlite_pragmas(engine, sqlite_pragmas if sqlite_pragmas is not None else {})
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return create_engine(with_driver(url), pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+# The PostgreSQL driver ServiceBot ships with (the `postgres` extra) is psycopg 3; SQLAlchemy's default
+# for a bare postgresql:// is psycopg2, and postgres:// (Heroku's spelling) is no dialect at all.
+POSTGRES_DRIVER = "postgresql+psycopg"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+INSTALL_POSTGRES = "install the postgres extra (psycopg 3): pip install '.[postgres]'"
+
+
+def with_driver(url: str) -> str:
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return POSTGRES_DRIVER + "://" + url[len(scheme) :]
+    return url
 
 
 _READ_ONLY = "servicebot_read_only"
@@ -102,6 +116,10 @@ class Database:
             self.engine = make_engine(url, self._pragmas, **engine_kwargs)
         except (ArgumentError, ImportError, TypeError) as exc:
             # SQLAlchemy names the plugin or argument it could not use; a missing driver is an ImportError.
+            if isinstance(exc, ImportError) and with_driver(url).split("://")[0] == POSTGRES_DRIVER:
+                raise DatabaseUnavailable(
+                    f"cannot use {self.safe_url}: the PostgreSQL driver is not installed; {INSTALL_POSTGRES}"
+                ) from exc
             raise DatabaseUnavailable(f"cannot use {self.safe_url}: {exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(

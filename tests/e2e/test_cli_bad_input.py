@@ -127,6 +127,15 @@ def test_eval_refuses_a_predictions_path_before_training(tmp_path: Path) -> None
     _no_traceback(result)
 
 
+def test_eval_with_one_label_to_learn_says_so(tmp_path: Path) -> None:
+    data = tmp_path / "one.csv"
+    data.write_text("text,label\nprinter broken,printer\nprinter jammed,printer\n", encoding="utf-8")
+    result = servicebot(tmp_path, "intents", "eval", "--train", str(data), "--test", str(data))
+    assert result.returncode == 2, result
+    assert "training needs examples of at least two labels; got 1 (printer)" in result.stderr
+    _no_traceback(result)
+
+
 def test_revoking_a_batch_twice_says_so(tmp_path: Path) -> None:
     history = tmp_path / "h.csv"
     history.write_text("text,label\nvpn keeps dropping,vpn_remote_access\n", encoding="utf-8")

@@ -52,8 +52,10 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
         ({"SERVICEBOT_DATABASE_URL": "sqlite:////no/such/folder/x.db"}, "'/no/such/folder' does not exist"),
         ({"SERVICEBOT_DATABASE_URL": "nonsense://x"}, "SERVICEBOT_DATABASE_URL: cannot use nonsense://x"),
         (
-            {"SERVICEBOT_DATABASE_URL": "postgresql+psycopg://bot:secret@127.0.0.1:1/x"},
-            "SERVICEBOT_DATABASE_URL: cannot use postgresql+psycopg://bot:***@127.0.0.1:1/x",
+            # A bare postgresql:// means psycopg 3, the postgres extra's driver: say how to get it.
+            {"SERVICEBOT_DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/x"},
+            "SERVICEBOT_DATABASE_URL: cannot use postgresql://bot:***@127.0.0.1:1/x: the PostgreSQL driver "
+            "is not installed; install the postgres extra (psycopg 3): pip install '.[postgres]'",
         ),
         ({"SERVICEBOT_DATABASE_URL": "sqlite:////proc/servicebot.db"}, "cannot open sqlite:////proc/"),
         ({"SERVICEBOT_CONFIG": "/"}, "SERVICEBOT_CONFIG: '/' is a folder"),
