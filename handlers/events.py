@@ -11,9 +11,9 @@ from slack_sdk.errors import SlackApiError
 from handlers.blocks import mrkdwn
 from handlers.context import SlackContext
 from handlers.intake import post_intake
-from handlers.mentions import command_line
+from handlers.mentions import command_line, is_words
 from handlers.payloads import MessageEvent, ReactionEvent, describe
-from servicebot.chat.commands import NewQuery, parse
+from servicebot.chat.commands import NewQuery
 from servicebot.chat.replies import IntakeReply, SmallTalkReply, TextReply, TicketReply
 from servicebot.services.intake import Source
 
@@ -68,7 +68,7 @@ def on_mention(ctx: SlackContext, event: MessageEvent) -> None:
     if not _is_person(ctx, event):
         return
     text = _LEADING_MENTION.sub("", event.text)
-    if event.in_thread and isinstance(parse(text), NewQuery) and _comment_on_ticket(ctx, event, text):
+    if event.in_thread and is_words(text) and _comment_on_ticket(ctx, event, text):
         return
     desk = ctx.services.settings.desk_for_channel(event.channel)
     _converse(ctx, event, text, "mention", desk.id if desk else None)

@@ -17,11 +17,22 @@ from servicebot.domain.tickets import parse_ref
 from servicebot.services.actors import Actor
 from servicebot.services.tickets import Outcome, TicketService
 
+# NUL and other control characters: a terminal paste or a fuzzer, never meaning.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_REF_MENTION = re.compile(r"\bT-0*[1-9]\d{0,11}\b", re.IGNORECASE)
+_MY_TICKETS = re.compile(
+    r"^(?:(?:show|list|see|view|check|get)(?: me)?|what are|where are)?\s*(?:all )?my (?:open )?"
+    r"(?:tickets?|requests?|calls?)\s*\??$",
+    re.IGNORECASE,
+)
 _REF_TOKEN = re.compile(r"^(?:t-?|#)?\d{1,12}$", re.IGNORECASE)
 _LOOKS_LIKE_REF = re.compile(r"^t-", re.IGNORECASE)
 # A person to assign to, as a front end passes it on: "@" and their user id (Slack's handlers turn a
 # mention into this form before the line reaches the core).
 _ASSIGNEE = re.compile(r"^@([A-Za-z0-9][\w.-]*)$")
+
+# Words after "help" that ask about the commands rather than for help with a problem ("help me" is a plea).
+_HELP_TOPICS = frozenset({"commands", "command", "please", "pls", "?"})
 
 # What people type → the verb it means.
 TICKET_VERBS = {
@@ -45,12 +56,24 @@ TICKET_VERBS = {
 }
 
 
+_HELP_TOPICS = _HELP_TOPICS | set(TICKET_VERBS) | {"status", "mine", "new", "log"}
+
+
 @dataclass(frozen=True)
 class NewQuery:
     text: str
     # `new …`, `log …` and the Log it button: the person has said it is a request, so the small-talk gate
     # does not second-guess them (it still refuses a bare "hello", which has nothing in it to log).
     explicit: bool = False
+
+
+@dataclass(frozen=True)
+class AboutTicket:
+    """A message that names an existing ticket ("any news on T-00042?"): it is about that ticket, so it is
+    answered with how to add to it or see it, never logged as a new one."""
+
+    ticket_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -75,18 +98,23 @@ class TicketCommand:
     arg: str = ""
 
 
-Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage
+Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage | AboutTicket
 
 
 def parse(line: str) -> Command:
     """A command only when it is unmistakably one; anything else is a new query to triage."""
-    text = line.strip()
+    text = _CONTROL.sub("", line).strip()
     words = text.split(maxsplit=2)
     if not words:
         return NewQuery(text)
     head = words[0].lower().lstrip("/")
-    if head in ("help", "?") and len(words) == 1:
+    bare = head.rstrip("!?.,:")
+    if (head == "?" or bare == "help") and (len(words) == 1 or words[1].lower() in _HELP_TOPICS):
         return SimpleCommand("help")
+    if _MY_TICKETS.match(text):
+        return SimpleCommand("mine")
+    if len(words) == 1 and _REF_MENTION.fullmatch(text.rstrip("?!.")):
+        return TicketCommand("show", parse_ref(text.rstrip("?!.")))
     if head == "status" and len(words) <= 2:
         return SimpleCommand("status", words[1].lower() if len(words) == 2 else "")
     if head == "mine" and len(words) == 1:
@@ -103,6 +131,9 @@ def parse(line: str) -> Command:
         # second word is no ticket reference ("close my council tax account") is someone's request.
         if len(words) <= 2 or any(c.isdigit() for c in token) or token.startswith("#"):
             return CommandUsage(TICKET_VERBS[head], head)
+    mentioned = _REF_MENTION.search(text)
+    if mentioned is not None:
+        return AboutTicket(parse_ref(mentioned.group(0)), text)
     return NewQuery(text)
 
 
@@ -124,7 +155,7 @@ def _assign(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> O
 def _transfer(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:
     if not _first_word(arg):
         raise InvalidInput("Say which queue, e.g. ", Code("transfer T-00042 ict-network"), ".")
-    return tickets.escalate(ticket_id, actor, _first_word(arg))
+    return tickets.transfer(ticket_id, actor, _first_word(arg))
 
 
 def _intent(tickets: TicketService, ticket_id: int, actor: Actor, arg: str) -> Outcome:

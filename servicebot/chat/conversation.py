@@ -11,6 +11,7 @@ from collections.abc import Callable
 from servicebot.chat.commands import (
     HELP,
     TICKET_COMMANDS,
+    AboutTicket,
     Command,
     CommandUsage,
     NewQuery,
@@ -61,6 +62,23 @@ class Conversation:
         return _answered(lambda: self._run(command, actor, source, desk))
 
     def _run(self, command: Command, actor: Actor, source: Source, desk: str | None) -> Reply:
+        if not (isinstance(command, NewQuery) and command.explicit and not command.text.strip()):
+            # Anything but a bare `log` moves on from "Shall I log this?": "no thanks", a new problem or
+            # a command leave nothing for a later `log` to pick up.
+            self._take_asked(actor.id)
+        if isinstance(command, AboutTicket):
+            ticket = self.queries.get(command.ticket_id)
+            return TextReply(
+                say(
+                    f"That's about {ticket.ref}. To add it to the ticket, say ",
+                    Code(f"note {ticket.ref} <your words>"),
+                    "; to see it, ",
+                    Code(f"show {ticket.ref}"),
+                    ". If it is a new problem, start with ",
+                    Code("new"),
+                    ".",
+                )
+            )
         if isinstance(command, NewQuery):
             return self._new_query(command, actor, source, desk)
         if isinstance(command, CommandUsage):
@@ -119,9 +137,13 @@ class Conversation:
             events = self.queries.history(ticket_id)
             tz = self.settings.tz
             lines = tuple(
-                f"{e.at.astimezone(tz):%d %b %H:%M} {e.kind.value} by {e.actor}"
-                + (f": {e.from_value or '-'} → {e.to_value}" if e.to_value is not None else "")
+                line
                 for e in events
+                for line in (
+                    f"{e.at.astimezone(tz):%d %b %H:%M} {e.kind.value} by {e.actor}"
+                    + (f": {e.from_value or '-'} → {e.to_value}" if e.to_value is not None else ""),
+                    *(f"    {label}: {words}" for label, words in e.said()),
+                )
             )
             return TicketReply(self.queries.get(ticket_id), history=lines)
         run = TICKET_COMMANDS.get(command.verb)

@@ -57,6 +57,20 @@ class TicketRuleError(UserError):
     """A command the ticket's current state does not allow."""
 
 
+# Once any of these has happened, "Did that self-help fix it?" has been overtaken by people's work.
+_SELF_HELP_CLOSED_BY = frozenset(
+    {
+        EventKind.ASSIGNED,
+        EventKind.ESCALATED,
+        EventKind.TRANSFERRED,
+        EventKind.INTENT_CHANGED,
+        EventKind.RESOLVED,
+        EventKind.REOPENED,
+        EventKind.CLOSED,
+    }
+)
+
+
 def format_ref(ticket_id: int) -> str:
     return f"T-{ticket_id:05d}"
 
@@ -79,6 +93,17 @@ class TicketEvent:
     from_value: str | None = None
     to_value: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+    def said(self) -> list[tuple[str, str]]:
+        """What people wrote on this event, labelled (a note, a reason, a comment), for any history view.
+        The created event's text is the ticket's own; the rest of `data` is figures, not words."""
+        said = [(label, str(self.data[key])) for key, label in _SAID if self.data.get(key)]
+        if self.kind is EventKind.COMMENTED and self.data.get("text"):
+            said.append(("comment", str(self.data["text"])))
+        return said
+
+
+_SAID = (("note", "note"), ("reason", "reason"), ("resolution", "resolution"), ("title", "self-help"))
 
 
 @dataclass(frozen=True)
@@ -215,8 +240,17 @@ class Ticket:
         self._emit(EventKind.SELF_HELP_OFFERED, SYSTEM_ACTOR, at, data={"title": title})
 
     def self_help_result(self, actor: str, fixed: bool, at: datetime) -> None:
+        """The requester's answer to "Did that fix it?", while that question is open. Once it is answered,
+        or a person has taken the ticket on, a late "fixed" would record an agent's work as self-service
+        and count as first-contact resolution."""
         if EventKind.SELF_HELP_OFFERED not in self.kinds_seen:
             raise TicketRuleError(f"{self.ref} was not offered self-help")
+        if EventKind.SELF_HELP_DECLINED in self.kinds_seen:
+            raise TicketRuleError(f"{self.ref}'s self-help was already answered: it did not fix it")
+        moved_on = self.kinds_seen & _SELF_HELP_CLOSED_BY
+        if moved_on or self.status is not Status.TRIAGED:
+            status = self.status.value.replace("_", " ")
+            raise TicketRuleError(f"{self.ref}'s self-help question is closed: the ticket is {status} now")
         if fixed:
             self.resolve(
                 actor, at, resolution=Resolution.SELF_SERVICE, note="Fixed with the self-help answer"
@@ -253,6 +287,7 @@ class Ticket:
         """Send the ticket to another queue; whether that is an escalation or a transfer is decided here,
         because the committee's escalation rate and first-contact resolution are read from it: a move to a
         higher support line (1st → 2nd) is an escalation; a move within a line, or down, is a transfer."""
+        self._require_open("move")
         if to_line > from_line:
             self.escalate(to_queue, actor, at, note)
             return EventKind.ESCALATED

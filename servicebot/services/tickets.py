@@ -20,7 +20,7 @@ from servicebot.services.actors import Actor, require_requester_or_staff, requir
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
 from servicebot.triage.learning import TrainingData
-from servicebot.triage.text import clean_for_ticket
+from servicebot.triage.text import MAX_TICKET_TEXT, clean_for_ticket
 
 _RETRIES = 3
 
@@ -94,8 +94,15 @@ class TicketService:
         return self._change(ticket_id, apply, ask_rating=True)
 
     def escalate(self, ticket_id: int, actor: Actor, to_queue: str | None = None, note: str = "") -> Outcome:
+        """To the desk's 2nd-line queue, or `to_queue`; the ticket domain says escalation or transfer."""
+        return self._move(ticket_id, actor, to_queue, note, asked="escalate")
+
+    def transfer(self, ticket_id: int, actor: Actor, to_queue: str, note: str = "") -> Outcome:
+        return self._move(ticket_id, actor, to_queue, note, asked="transfer")
+
+    def _move(self, ticket_id: int, actor: Actor, to_queue: str | None, note: str, asked: str) -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, "escalate tickets")
+            require_staff(actor, f"{asked} tickets")
             desk = self.settings.desk(ticket.desk)
             target = to_queue or desk.second_line_queue
             queue = desk.queue(target)
@@ -141,9 +148,16 @@ class TicketService:
         """`source`: the message the comment came from (a Slack message's key), so it is recorded once."""
 
         def apply(ticket: Ticket, now: datetime) -> Message:
+            if source is None:
+                # A typed `note` is for the requester and agents. A reply in the ticket's Slack thread
+                # (a `source`) is recorded whoever writes it: a colleague's "same here" is part of the story.
+                require_requester_or_staff(actor, ticket, "add a note to it")
             role = "requester" if actor.id == ticket.requester else actor.role.value
-            if not ticket.comment(actor.id, clean_for_ticket(text), now, role, source):
+            cleaned = clean_for_ticket(text)
+            if not ticket.comment(actor.id, cleaned, now, role, source):
                 return say(f"Already noted on {ticket.ref}.")
+            if len(text.strip()) > MAX_TICKET_TEXT:
+                return say(f"Noted on {ticket.ref} (its first 4,000 characters: the rest was cut).")
             return say(f"Noted on {ticket.ref}.")
 
         return self._change(ticket_id, apply)

@@ -102,7 +102,8 @@ STOPWORDS = frozenset(
     good bad great urgent urgently asap quick quickly soon know think tell told say said ask asked
     asking try tried trying going go gone come came see seen look looking make made take took give gave
     keep keeps kept let put use used using like back first last next one two three lot lots bit really
-    sorry please hope well right left able unable""".split()  # noqa: SIM905 (a word list reads better as text)
+    sorry please hope well right left able unable error errors wrong fault faulty failed fails failing
+    down stuck slow""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 
 
@@ -160,7 +161,9 @@ class IntakeGate:
         for phrase in self._courtesy:
             chat_words.update(phrase)
         self.vocabulary = _request_vocabulary(catalogue, chat_words)
-        self._known = self.vocabulary | chat_words | STOPWORDS | _catalogue_words(catalogue)
+        self._example_kind_of = dict(zip(self._examples, self._example_kind, strict=True))
+        self._catalogue_words = _catalogue_words(catalogue) - chat_words
+        self._known = self.vocabulary | chat_words | STOPWORDS | self._catalogue_words
 
     def reply(self, kind: str) -> str:
         return self.small_talk.kinds[kind].reply
@@ -168,10 +171,16 @@ class IntakeGate:
     def screen(self, text: str, triage_is_sure: Callable[[str], bool]) -> Screening:
         """`triage_is_sure(text)`: whether triage would route this text without asking."""
         tokens = words(_EMOJI_CODE.sub(" ", clean_for_ticket(text)))
+        if not tokens and any(c.isalpha() for c in _EMOJI_CODE.sub(" ", text)):
+            # Words, but in a script the gate does not read ("مرحبا، الطابعة لا تعمل"): never refused.
+            return Screening(Verdict.UNSURE, reason="words it cannot read")
         if not tokens:
             emoji_only = _EMOTICON.match(_EMOJI_CODE.sub("🙂", text).strip() or ".")
             kind = "ack" if emoji_only else "noise"
             return Screening(Verdict.SMALL_TALK, kind, "no words", has_content=False)
+        whole = " ".join(tokens)
+        if whole in self._example_kind_of:  # exactly one of small talk's examples ("sounds good")
+            return Screening(Verdict.SMALL_TALK, self._example_kind_of[whole], "an example")
         content, said = self._without_courtesy(tokens)
         if not content:
             kind = "thanks" if "thanks" in said else "greeting" if "greeting" in said else "ack"
@@ -194,7 +203,10 @@ class IntakeGate:
         unknown = [w for w in content if w not in self._known]
         if unknown and len(unknown) == len(content) and all(_mashed(w) for w in unknown):
             return Screening(Verdict.SMALL_TALK, "noise", "keyboard mash")
-        if not about_the_bot and not _CHAT_CUES & said and triage_is_sure(text):
+        # Triage is confident about some chat ("what day is it today" → a leaver); its word counts only when
+        # the message says something the desk's own requests say, beyond everyday words.
+        shared = [w for w in content if w in self._catalogue_words and w not in STOPWORDS and len(w) > 1]
+        if shared and not about_the_bot and not _CHAT_CUES & said and triage_is_sure(text):
             return Screening(Verdict.REQUEST, reason="triage is sure")
         return Screening(Verdict.UNSURE, reason="no request words")
 

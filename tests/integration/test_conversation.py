@@ -9,6 +9,7 @@ from servicebot.chat.commands import (
     HELP,
     TICKET_COMMANDS,
     TICKET_VERBS,
+    AboutTicket,
     Command,
     CommandUsage,
     NewQuery,
@@ -67,6 +68,16 @@ REQ = Actor(REQUESTER)
         ("Close 42x", CommandUsage("resolve", "close")),
         ("assign #x please", CommandUsage("assign", "assign")),
         ("pick", CommandUsage("pick", "pick")),
+        ("help!!", SimpleCommand("help")),
+        ("help resolve", SimpleCommand("help")),
+        ("status\x00", SimpleCommand("status", "")),
+        ("show me my tickets", SimpleCommand("mine")),
+        ("what are my tickets?", SimpleCommand("mine")),
+        ("T-00002", TicketCommand("show", 2, "")),
+        ("t-2?", TicketCommand("show", 2, "")),
+        ("any news on T-00002?", AboutTicket(2, "any news on T-00002?")),
+        ("update T-00002 still broken", AboutTicket(2, "update T-00002 still broken")),
+        ("new T-00002 is broken again", NewQuery("T-00002 is broken again", explicit=True)),
     ],
 )
 def test_parse_commands(line: str, expected: Command) -> None:
@@ -128,7 +139,8 @@ def test_handle_runs_commands(services: Services) -> None:
     shown = conversation.handle(f"show {ref}", REQ, SOURCE)
     assert isinstance(shown, TicketReply)
     assert shown.ticket.id == intake.intake.ticket.id
-    assert len(shown.history) == 3 and "created" in shown.history[0]
+    assert len(shown.history) == 4 and "created" in shown.history[0]
+    assert shown.history[-1] == "    self-help: Reset your password yourself"
 
     # Front ends pass a person as "@" and their id (Slack's handlers turn <@U…|sam> into this first).
     assigned = conversation.handle(f"assign {ref} @U0AGENT02", agent, SOURCE)
@@ -285,3 +297,47 @@ def test_a_mistyped_command_gets_its_usage_never_a_ticket(services: Services, li
     assert isinstance(reply, TextReply) and not reply.ok
     assert "needs a ticket reference" in str(reply.text) and "T-00042" in str(reply.text)
     assert services.queries.search(TicketFilter()) == []
+
+
+def test_words_about_an_existing_ticket_point_to_it_and_log_nothing(services: Services) -> None:
+    first = services.conversation.handle("my laptop screen is cracked", REQ, SOURCE)
+    assert isinstance(first, IntakeReply)
+    reply = services.conversation.handle("any news on T-00001?", REQ, SOURCE)
+    assert isinstance(reply, TextReply) and reply.ok
+    assert "note T-00001 <your words>" in str(reply.text) and "show T-00001" in str(reply.text)
+    missing = services.conversation.handle("update T-00099 please", REQ, SOURCE)
+    assert isinstance(missing, TextReply) and not missing.ok and "T-00099" in str(missing.text)
+    assert len(services.queries.search(TicketFilter())) == 1
+
+
+def test_anything_but_log_moves_on_from_the_question(services: Services) -> None:
+    asked = services.conversation.handle("urgent", REQ, SOURCE)
+    assert isinstance(asked, ConfirmReply)
+    services.conversation.handle("no thanks", REQ, SOURCE)
+    after = services.conversation.handle("log", REQ, SOURCE)
+    assert isinstance(after, TextReply) and not after.ok and "Say what to log" in str(after.text)
+    assert services.queries.search(TicketFilter()) == []
+
+
+def test_show_in_chat_carries_what_people_wrote(services: Services) -> None:
+    agent = services.actor(AGENT)
+    services.conversation.handle("my laptop screen is cracked", REQ, SOURCE)
+    services.conversation.handle("note T-00001 flickers before it dies", agent, SOURCE)
+    services.conversation.handle("resolve T-00001 replaced the panel", agent, SOURCE)
+    shown = services.conversation.handle("show T-00001", agent, SOURCE)
+    assert isinstance(shown, TicketReply)
+    assert "    comment: flickers before it dies" in shown.history
+    assert "    note: replaced the panel" in shown.history
+
+
+def test_refusals_name_the_verb_typed_and_notes_are_for_the_ticket_s_people(services: Services) -> None:
+    services.conversation.handle("my laptop screen is cracked", REQ, SOURCE)
+    transfer = services.conversation.handle("transfer T-00001 ict-network", REQ, SOURCE)
+    assert isinstance(transfer, TextReply) and "can transfer tickets" in str(transfer.text)
+    stranger = services.conversation.handle("note T-00001 hello", Actor("U0STRANGER"), SOURCE)
+    assert isinstance(stranger, TextReply) and not stranger.ok
+    assert "Only the person who raised T-00001 or an agent" in str(stranger.text)
+    agent = services.actor(AGENT)
+    services.conversation.handle("resolve T-00001", agent, SOURCE)
+    escalate = services.conversation.handle("escalate T-00001", agent, SOURCE)
+    assert isinstance(escalate, TextReply) and "cannot move T-00001: it is resolved" in str(escalate.text)

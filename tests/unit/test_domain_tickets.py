@@ -158,6 +158,32 @@ def _resolved() -> Ticket:
     return ticket
 
 
+def _offered() -> Ticket:
+    ticket = _triaged()
+    ticket.offer_self_help("Reset it yourself", at(1))
+    return ticket
+
+
+def _declined() -> Ticket:
+    ticket = _offered()
+    ticket.self_help_result(REQUESTER, False, at(2))
+    return ticket
+
+
+def _offered_then_assigned() -> Ticket:
+    """An agent took it on: a late "fixed" would record their work as self-service."""
+    ticket = _offered()
+    ticket.assign(AGENT, AGENT, at(2))
+    return ticket
+
+
+def _offered_resolved_reopened() -> Ticket:
+    ticket = _offered_then_assigned()
+    ticket.resolve(AGENT, at(3))
+    ticket.reopen(REQUESTER, at(4))
+    return ticket
+
+
 def _closed() -> Ticket:
     ticket = _resolved()
     ticket.close(SYSTEM_ACTOR, at(4))
@@ -185,6 +211,25 @@ ILLEGAL: list[tuple[str, Callable[[], Ticket], Callable[[Ticket], object], str]]
     ("change-intent-resolved", _resolved, lambda t: t.change_intent(LOCKED, AGENT, at(9)), "reopen it"),
     ("change-intent-same", _triaged, lambda t: t.change_intent(PASSWORD, AGENT, at(9)), "already has"),
     ("self-help-not-offered", _triaged, lambda t: t.self_help_result(REQUESTER, True, at(9)), "not offered"),
+    (
+        "self-help-after-no",
+        _declined,
+        lambda t: t.self_help_result(REQUESTER, True, at(9)),
+        "already answered",
+    ),
+    (
+        "self-help-once-taken",
+        _offered_then_assigned,
+        lambda t: t.self_help_result(AGENT, True, at(9)),
+        "closed",
+    ),
+    (
+        "self-help-reopened",
+        _offered_resolved_reopened,
+        lambda t: t.self_help_result(REQUESTER, True, at(9)),
+        "closed",
+    ),
+    ("move-resolved", _resolved, lambda t: t.move("ict-2nd-line", 1, 2, AGENT, at(9)), "cannot move"),
     ("offer-self-help-closed", _closed, lambda t: t.offer_self_help("Reset it", at(9)), "reopen it"),
     ("rate-before-resolved", _in_progress, lambda t: t.rate(REQUESTER, True, at(9)), "not resolved yet"),
     ("rate-by-agent", _resolved, lambda t: t.rate(AGENT, True, at(9)), "only the requester"),

@@ -68,8 +68,10 @@ def test_the_thanks_rule_yields_to_words_that_say_it_is_still_broken() -> None:
 
 
 def test_without_request_words_triage_decides_and_otherwise_the_bot_asks() -> None:
-    assert GATE.screen("it's not working", never_sure).verdict is Verdict.UNSURE
-    assert GATE.screen("it's not working", always_sure).verdict is Verdict.REQUEST
+    """ "the button keeps disappearing": no word only requests use, but words the desk's requests share."""
+    assert GATE.screen("the button keeps disappearing", never_sure).verdict is Verdict.UNSURE
+    assert GATE.screen("the button keeps disappearing", always_sure).verdict is Verdict.REQUEST
+    assert GATE.screen("it's not working", always_sure).verdict is Verdict.UNSURE  # everyday words only
 
 
 def test_said_to_the_bot_triage_confidence_is_no_evidence() -> None:
@@ -107,3 +109,19 @@ def test_the_catalogue_loader_skips_small_talk_and_a_folder_without_it_uses_the_
 ) -> None:
     assert load_catalogue()  # small_talk.yaml beside the desks' files is not read as intents
     assert load_small_talk(tmp_path) == load_small_talk()
+
+
+@pytest.mark.parametrize("text", ["help!!", "broken", "doesn't work", "error", "2", "what day is it today"])
+def test_triage_confidence_alone_never_logs_everyday_words(text: str) -> None:
+    """Triage was sure "help!!" was a P1 safeguarding case: with nothing the desk's requests say, it asks."""
+    assert GATE.screen(text, always_sure).verdict is Verdict.UNSURE
+
+
+def test_a_script_the_gate_cannot_read_is_asked_about_never_refused() -> None:
+    screening = GATE.screen("مرحبا، الطابعة لا تعمل", never_sure)  # "hello, the printer isn't working"
+    assert screening.verdict is Verdict.UNSURE
+
+
+def test_an_exact_example_is_small_talk_before_any_request_word() -> None:
+    """ "sounds good" has "sound" (noise complaints) in it, but it is one of small talk's examples."""
+    assert GATE.screen("sounds good", always_sure).kind == "ack"
