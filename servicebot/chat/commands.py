@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz.distance import Levenshtein
+
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.message import Code, Emphasis, Span, Strong, say
 from servicebot.domain.tickets import parse_ref
@@ -83,6 +85,8 @@ class CommandUsage:
 
     verb: str
     typed: str
+    # The typed word is not a command but one letter away from `verb` ("asign T-00042", "statuss").
+    near_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,12 @@ def parse(line: str) -> Command:
         # second word is no ticket reference ("close my council tax account") is someone's request.
         if len(words) <= 2 or any(c.isdigit() for c in token) or token.startswith("#"):
             return CommandUsage(TICKET_VERBS[head], head)
+    near = _near_miss(head)
+    with_ref = len(words) > 1 and bool(_REF_TOKEN.match(words[1]) or _LOOKS_LIKE_REF.match(words[1]))
+    # Alone, "noted" or "closed" is someone talking, not a mistyped note or close.
+    inflected = any(head == verb + end for verb in TICKET_VERBS for end in ("s", "d", "ed", "es"))
+    if near is not None and (with_ref or (len(words) == 1 and not inflected)):
+        return CommandUsage(near, head, near_miss=True)
     mentioned = _REF_MENTION.search(text)
     if mentioned is not None:
         return AboutTicket(parse_ref(mentioned.group(0)), text)
@@ -204,6 +214,7 @@ TICKET_COMMANDS: dict[str, Run] = {
 }
 
 
+_SIMPLE_FORMS = {"status": "status [desk]", "mine": "mine", "help": "help"}
 USAGE: dict[str, str] = {
     "show": "show T-00042",
     "assign": "assign T-00042 [@someone]",
@@ -221,9 +232,30 @@ USAGE: dict[str, str] = {
 }
 
 
+def _near_miss(word: str) -> str | None:
+    """The command word one typo away from `word` ("asign" → assign), if there is exactly one."""
+    if len(word) < 4 or word in TICKET_VERBS or word in _SIMPLE_FORMS:
+        return None
+    close = {
+        TICKET_VERBS.get(verb, verb)
+        for verb in (*TICKET_VERBS, *_SIMPLE_FORMS)
+        if len(verb) >= 4 and Levenshtein.distance(word, verb, score_cutoff=1) <= 1
+    }
+    return close.pop() if len(close) == 1 else None
+
+
 def usage(command: CommandUsage) -> tuple[Span, ...]:
     """What a mistyped command is answered with: its usage, and how to log the words as a request."""
-    form = USAGE[command.verb]
+    form = USAGE.get(command.verb) or _SIMPLE_FORMS[command.verb]
+    if command.near_miss:
+        return (
+            Code(command.typed),
+            " is not a command; did you mean ",
+            Code(form),
+            "? To log your words as a new request instead, start with ",
+            Code("new"),
+            ".",
+        )
     if command.typed != command.verb and command.typed in TICKET_VERBS:
         form = command.typed + form[form.index(" ") :]
     return (

@@ -68,6 +68,9 @@ REQ = Actor(REQUESTER)
         ("Close 42x", CommandUsage("resolve", "close")),
         ("assign #x please", CommandUsage("assign", "assign")),
         ("pick", CommandUsage("pick", "pick")),
+        ("asign T-00001", CommandUsage("assign", "asign", near_miss=True)),
+        ("statuss", CommandUsage("status", "statuss", near_miss=True)),
+        ("noted", NewQuery("noted")),  # alone, an inflection is someone talking
         ("help!!", SimpleCommand("help")),
         ("help resolve", SimpleCommand("help")),
         ("status\x00", SimpleCommand("status", "")),
@@ -341,3 +344,12 @@ def test_refusals_name_the_verb_typed_and_notes_are_for_the_ticket_s_people(serv
     services.conversation.handle("resolve T-00001", agent, SOURCE)
     escalate = services.conversation.handle("escalate T-00001", agent, SOURCE)
     assert isinstance(escalate, TextReply) and "cannot move T-00001: it is resolved" in str(escalate.text)
+
+
+def test_a_command_word_one_typo_off_is_asked_about_never_logged(services: Services) -> None:
+    reply = services.conversation.handle("asign T-00001", services.actor(AGENT), SOURCE)
+    assert isinstance(reply, TextReply) and not reply.ok
+    assert str(reply.text).startswith("asign is not a command; did you mean assign T-00042 [@someone]?")
+    status = services.conversation.handle("statuss", REQ, SOURCE)
+    assert isinstance(status, TextReply) and "did you mean status [desk]?" in str(status.text)
+    assert services.queries.search(TicketFilter()) == []
