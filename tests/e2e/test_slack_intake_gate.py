@@ -155,3 +155,22 @@ def test_a_reaction_logs_a_terse_message_without_asking_but_not_a_bare_greeting(
     [ticket] = live.tickets()
     assert ticket.text == "it's not working" and ticket.source == "reaction"
     assert "nothing to log" in note.args["text"] and note.args["user"] == "U0AGENT"
+
+
+def test_log_it_on_a_slash_command_question_posts_the_card_in_the_channel(live: LiveApp) -> None:
+    live.sender.send_command(
+        text="it's not working", channel_id=INTAKE, response_url=live.slack.response_url()
+    )
+    [question] = live.slack.wait_for("response_url")
+    assert question.args["text"] == "Shall I log this as a ticket?"
+    [button] = [e for b in question.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    live.settled()
+    assert live.ticket_count() == 0
+    live.sender.send_action(
+        LOG_IT, button["value"], user_id=REQUESTER, channel_id=INTAKE, response_url=live.slack.response_url()
+    )
+    [card] = live.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == INTAKE)
+    live.settled()
+    [ticket] = live.tickets()
+    assert ticket.source == "command" and ticket.ref in json.dumps(card.args["blocks"])
+    assert "thread_ts" not in card.args  # the card starts the ticket's thread, as /servicebot new does
