@@ -123,7 +123,8 @@ def _sqlite_revision(file: Path) -> tuple[str | None, str]:
         return migrate.current_revision(engine), "no ServiceBot tables in it"
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return None, f"not a SQLite database: {reason}"
+        # Not SQLite at all ("file is not a database"), or a file this user may not read.
+        return None, f"cannot be read as SQLite: {reason}"
     finally:
         engine.dispose()
 

@@ -161,6 +161,10 @@ def _foreign(path: Path) -> None:
     connection.close()
 
 
+def _text_file(path: Path) -> None:
+    path.write_text("these are someone's notes, not a database\n" * 100, encoding="utf-8")
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
 
@@ -168,8 +172,12 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
 @pytest.mark.parametrize("args", READ_ONLY, ids=" ".join)
 @pytest.mark.parametrize(
     ("make", "why"),
-    [(Path.touch, "the file is empty"), (_foreign, "no ServiceBot tables in it")],
-    ids=["empty file", "another program's SQLite"],
+    [
+        (Path.touch, "the file is empty"),
+        (_foreign, "no ServiceBot tables in it"),
+        (_text_file, "cannot be read as SQLite: file is not a database"),
+    ],
+    ids=["empty file", "another program's SQLite", "not SQLite"],
 )
 def test_a_command_that_only_reads_leaves_a_file_that_is_not_ours_alone(
     tmp_path: Path, args: tuple[str, ...], make: object, why: str
