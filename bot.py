@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import time
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -20,7 +22,7 @@ import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
-from servicebot.runtime.serving import POLL_SECONDS, Stop, serve_wsgi, stop_on_signals
+from servicebot.runtime.serving import POLL_SECONDS, CannotListen, Stop, serve_wsgi, stop_on_signals
 from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
 
@@ -39,6 +41,10 @@ def slack_client(settings: Settings) -> WebClient:
     return client
 
 
+def _not_token_unused(record: logging.LogRecord) -> bool:
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 @dataclass
 class SlackApp:
     app: App
@@ -51,6 +57,10 @@ def build_slack_app(services: Services) -> SlackApp:
         raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
     client = slack_client(settings)
     bot_user_id = handlers.connect.check_bot_token(client, settings)
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (the one that carries
+    # our base URL, timeout and retries) and then warns at every start that the token is unused.
+    # The token it read is the client's own, so the warning is noise: that one message is dropped.
+    logging.getLogger("slack_bolt.App").addFilter(_not_token_unused)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -99,14 +109,29 @@ def serve_http(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -
             worker = start_worker_process(settings, services)
             try:
                 serve_wsgi(wsgi_app(slack, services), host, port, stop, on_listening=_say_listening)
-            except OSError as exc:
-                raise ConfigError(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+            except CannotListen as exc:
+                raise _cannot_listen(host, port, exc) from None
             _say_stopping(stop)
     finally:
         if worker is not None:
             worker.close()
         services.close()  # flushes the inbox writer: every acknowledged request is on disk
     return 0
+
+
+def _cannot_listen(host: str, port: int, exc: CannotListen) -> ConfigError:
+    where = f"cannot listen on {host}:{port} ({exc})"
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"--port: {where}; another program is using that port: stop it, or choose another port with "
+            "--port (0 for any free one)"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigError(f"--port: {where}; ports below 1024 need privileges: choose one above 1023")
+    return ConfigError(
+        f"--host: {where}; give an address of this machine, e.g. 127.0.0.1 (this machine only) or "
+        "0.0.0.0 (every interface, the default)"
+    )
 
 
 def _say_listening(host: str, port: int) -> None:
@@ -154,6 +179,17 @@ def serve_socket_mode(settings: Settings) -> int:
 
 def run(settings: Settings) -> int:
     """Slack if configured (Socket Mode, else HTTP), otherwise the console. Says which and why."""
+    # A Slack credential set without the bot token is a half-done Slack setup, not a wish for the console:
+    # starting the console (exit 0 when stdin ends) would hide that the bot is not in Slack at all.
+    for name, value, mode in (
+        ("SLACK_APP_TOKEN", settings.slack_app_token, "Socket Mode"),
+        ("SLACK_SIGNING_SECRET", settings.slack_signing_secret, "HTTP"),
+    ):
+        if value and not settings.slack_bot_token:
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN: {name} is set, so 'run' would connect to Slack over {mode}, which needs "
+                f"the bot token (xoxb-…) as well; set SLACK_BOT_TOKEN, or unset {name} for the console"
+            )
     if settings.slack_app_token and settings.slack_bot_token:
         print("ServiceBot: Slack Socket Mode (SLACK_APP_TOKEN is set).", file=sys.stderr)
         return serve_socket_mode(settings)

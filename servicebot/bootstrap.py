@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from intents import load_catalogue
 from intents.catalogue import Catalogue
 from intents.small_talk import load_small_talk
@@ -18,7 +20,7 @@ from servicebot.services.messages import TicketMessages
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
-from servicebot.storage.db import Database, DatabaseUnavailable, sqlite_file
+from servicebot.storage.db import Database, DatabaseUnavailable, sqlite_as_found, sqlite_file
 from servicebot.triage.gate import IntakeGate
 from servicebot.triage.learning import LearningTriage, TrainingData
 
@@ -61,11 +63,15 @@ def open_database(url: str, *, must_exist: bool = False) -> Database:
     """The database, checked to answer before anything relies on it: what cannot be opened stops the
     command at start with the reason, as bad configuration does, instead of failing mid-request.
 
-    `must_exist`: for commands that only read. Connecting creates a missing SQLite file, and an empty
-    database would answer "no tickets" for a mistyped path; saying there is none there is the truth."""
-    missing = sqlite_file(url) if must_exist else None
-    if missing is not None and not missing.exists():
-        raise ConfigError(f"SERVICEBOT_DATABASE_URL: no database at {str(missing)!r}; {NO_DATABASE_HINT}")
+    `must_exist`: for commands that only read. Connecting creates a missing SQLite file, and the commands
+    that migrate would turn any file (empty, or another program's) into a ServiceBot database; an empty
+    answer ("no tickets") for a mistyped path hides the mistake. So it must be a ServiceBot database at
+    the latest revision already, checked without writing anything."""
+    file = sqlite_file(url)
+    if must_exist and file is not None:
+        if not file.exists():
+            raise ConfigError(f"SERVICEBOT_DATABASE_URL: no database at {str(file)!r}; {NO_DATABASE_HINT}")
+        _require_schema(repr(str(file)), *_sqlite_revision(file))
     try:
         database = Database(url)
     except DatabaseUnavailable as exc:
@@ -74,7 +80,73 @@ def open_database(url: str, *, must_exist: bool = False) -> Database:
     if problem is not None:
         database.dispose()
         raise ConfigError(f"SERVICEBOT_DATABASE_URL: cannot open {database.safe_url}: {problem}")
+    if must_exist and file is None:
+        try:
+            _require_schema(
+                database.safe_url, migrate.current_revision(database.engine), "no ServiceBot tables"
+            )
+        except ConfigError:
+            database.dispose()
+            raise
     return database
+
+
+def stored_revision(url: str) -> str:
+    """The schema revision of the database at `url`, read without creating or changing anything; a
+    ConfigError if it is not there or has no ServiceBot schema at all."""
+    file = sqlite_file(url)
+    if file is not None:
+        if not file.exists():
+            raise ConfigError(f"SERVICEBOT_DATABASE_URL: no database at {str(file)!r}; {NO_DATABASE_HINT}")
+        revision, why = _sqlite_revision(file)
+        where = repr(str(file))
+    else:
+        database = open_database(url)
+        try:
+            revision, why = migrate.current_revision(database.engine), "no ServiceBot tables"
+        finally:
+            database.dispose()
+        where = database.safe_url
+    if revision is None:
+        raise ConfigError(
+            f"SERVICEBOT_DATABASE_URL: no ServiceBot database at {where} ({why}); {NO_DATABASE_HINT}"
+        )
+    return revision
+
+
+def _sqlite_revision(file: Path) -> tuple[str | None, str]:
+    """(revision or None, why there is none): looked at as found, nothing written."""
+    if file.is_file() and file.stat().st_size == 0:
+        return None, "the file is empty"
+    engine = sqlite_as_found(file)
+    try:
+        return migrate.current_revision(engine), "no ServiceBot tables in it"
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        # Not SQLite at all ("file is not a database"), or a file this user may not read.
+        return None, f"cannot be read as SQLite: {reason}"
+    finally:
+        engine.dispose()
+
+
+def _require_schema(where: str, revision: str | None, why: str) -> None:
+    if revision is None:
+        raise ConfigError(
+            f"SERVICEBOT_DATABASE_URL: no ServiceBot database at {where} ({why}); {NO_DATABASE_HINT}"
+        )
+    head = migrate.head_revision()
+    if revision == head:
+        return
+    if migrate.is_known(revision):
+        raise ConfigError(
+            f"SERVICEBOT_DATABASE_URL: the ServiceBot database at {where} is at revision {revision}, older "
+            f"than this version's {head}; run 'servicebot db upgrade' to update it"
+        )
+    raise ConfigError(
+        f"SERVICEBOT_DATABASE_URL: the database at {where} is at revision {revision}, which this version of "
+        "ServiceBot does not know (a newer version made it?); run that version, or point "
+        "SERVICEBOT_DATABASE_URL at another database"
+    )
 
 
 def build_services(
@@ -86,14 +158,17 @@ def build_services(
     background_training: bool = True,
     must_exist: bool = False,
 ) -> Services:
-    """`must_exist`: the command only reads, so a missing SQLite file is refused (see `open_database`)."""
+    """`must_exist`: the command only reads, so only a ServiceBot database at the latest revision is
+    opened, and nothing is migrated or created (see `open_database`)."""
     db = open_database(settings.database_url, must_exist=must_exist)
+    # A command that only reads never touches the inbox, and opening its own file would create it (and
+    # migrate it): the main database, which has the same table, stands in.
     inbox_db = (
         db
-        if settings.inbox_database_url == settings.database_url
+        if must_exist or settings.inbox_database_url == settings.database_url
         else open_database(settings.inbox_database_url)
     )
-    if upgrade_schema:
+    if upgrade_schema and not must_exist:
         # One schema for both files keeps a single migration history; the inbox file uses one table of it.
         for database in {id(db): db, id(inbox_db): inbox_db}.values():
             migrate.upgrade(database.engine)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -53,12 +54,26 @@ class ConfigError(Exception):
 
 
 def _split_ids(value: Any) -> Any:
+    # Deliberately a list or one comma-separated string ("U1, U2"), as SERVICEBOT_AGENTS is written.
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
 
-SlackIds = Annotated[list[str], BeforeValidator(_split_ids)]
+_SLACK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _real_ids(ids: list[str]) -> list[str]:
+    # "U1 U2" or "U1;U2" would be one id that matches nobody, and the role would silently be empty.
+    for user in ids:
+        if not _SLACK_ID.fullmatch(user):
+            raise ValueError(
+                f"{user!r} is not a Slack user id; list ids as [U1, U2] or as one comma-separated string"
+            )
+    return ids
+
+
+SlackIds = Annotated[list[str], BeforeValidator(_split_ids), AfterValidator(_real_ids)]
 
 
 class _Strict(BaseModel):
@@ -117,6 +132,14 @@ class Desk(_Strict):
         for key in ("default_queue", "second_line_queue"):
             if getattr(self, key) not in ids:
                 raise ValueError(f"{key} {getattr(self, key)!r} is not one of this desk's queues")
+        first, second = self.queue(self.default_queue), self.queue(self.second_line_queue)
+        # "Escalate" sends a ticket here; a move to a queue no higher than the default queue's line is a
+        # transfer, so escalating from the 1st line would go nowhere.
+        if first is not None and second is not None and second.line <= first.line:
+            raise ValueError(
+                f"second_line_queue {second.id!r} is a line-{second.line} queue, no higher than "
+                f"default_queue {first.id!r} (line {first.line}); name a queue of a higher line (line: 2)"
+            )
         return self
 
     def queue(self, queue_id: str) -> Queue | None:
@@ -235,11 +258,72 @@ class Settings(_Strict):
 
 
 def _format_error(source: str, exc: ValidationError) -> str:
-    lines = [f"invalid configuration in {source}:"]
+    # One line, like every other refusal: each problem as key: message, in the order pydantic found them.
+    problems = []
     for err in exc.errors():
         key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        lines.append(f"  {key}: {err['msg']}")
-    return "\n".join(lines)
+        problems.append(f"{key}: {err['msg']}")
+    return f"invalid configuration in {source}: " + "; ".join(problems)
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently, so
+    a second `timezone:` far down the file would win unnoticed) and names an impossible date."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<:` merges, where a later key overriding a merged one is the point
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:
+                continue  # an unhashable key: SafeLoader's own refusal below names it
+            if first is not key_node.start_mark:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {first.line + 1}); keep one",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{node.value!r} is not a real date ({exc}); write dates as YYYY-MM-DD",
+                node.start_mark,
+            ) from None
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
+
+
+def _read_yaml(path: Path) -> Any:
+    """The file's YAML, or a one-line ConfigError naming the file and where in it the problem is."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"SERVICEBOT_CONFIG: {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8 YAML"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "cannot be parsed"
+        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: invalid YAML{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: invalid YAML: {exc}") from None
 
 
 def _default_file_config() -> dict[str, Any]:
@@ -309,16 +393,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if path.is_dir():
         raise ConfigError(f"SERVICEBOT_CONFIG: {str(path)!r} is a folder; name the YAML file in it")
     if path.exists():
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        except ValueError as exc:
-            # PyYAML builds dates as it parses, so an impossible one (closures: [2026-02-30]) fails here,
-            # and so does a file that is not UTF-8.
-            raise ConfigError(f"{path}: cannot be read: {exc} (check dates are real, as YYYY-MM-DD)") from exc
+        raw = _read_yaml(path)
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         source = str(path)

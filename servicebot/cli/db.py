@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from servicebot.bootstrap import open_database
+from servicebot.bootstrap import open_database, stored_revision
 from servicebot.config import Settings
 from servicebot.storage import migrate
+from servicebot.storage.db import safe_url
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -14,21 +15,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     databases = {settings.database_url: "database"}
     # On SQLite the inbox is a second file with the same schema; each line names which file it is about.
     databases.setdefault(settings.inbox_database_url, "inbox database")
+    if args.db_command == "current":
+        # Only reads: a missing file, or one with no ServiceBot schema, is reported and left as it was.
+        for url, role in databases.items():
+            at = stored_revision(url)
+            state = "the latest" if at == head else f"latest is {head}; run 'servicebot db upgrade'"
+            print(f"{role} {safe_url(url)}: at {at} ({state})")
+        return 0
     for url, role in databases.items():
-        # `current` only reads: a missing file is reported, not created (upgrade creates it).
-        database = open_database(url, must_exist=args.db_command == "current")
+        database = open_database(url)
         try:
             before = migrate.current_revision(database.engine)
-            if args.db_command == "upgrade":
-                migrate.upgrade(database.engine)
-                after = migrate.current_revision(database.engine)
-                if after == before:
-                    print(f"{role} {database.safe_url}: already at {after} (the latest)")
-                else:
-                    print(f"{role} {database.safe_url}: upgraded from {before or 'empty'} to {after}")
+            migrate.upgrade(database.engine)
+            after = migrate.current_revision(database.engine)
+            if after == before:
+                print(f"{role} {database.safe_url}: already at {after} (the latest)")
             else:
-                state = "the latest" if before == head else f"latest is {head}; run 'servicebot db upgrade'"
-                print(f"{role} {database.safe_url}: at {before or 'empty (no schema)'} ({state})")
+                print(f"{role} {database.safe_url}: upgraded from {before or 'empty'} to {after}")
         finally:
             database.dispose()
     return 0

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
@@ -30,6 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="servicebot", description="ServiceBot: triage, tickets and KPIs.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="Slack (Socket Mode or HTTP) if configured, otherwise the console")
@@ -53,7 +55,7 @@ def _build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--desk")
     listing.add_argument("--queue")
     listing.add_argument("--assignee")
-    listing.add_argument("--limit", type=_positive, default=50)
+    listing.add_argument("--limit", type=_limit, default=50, help=f"1 to {MAX_LIMIT:,} (default 50)")
     listing.add_argument("--format", choices=["table", "json"], default="table")
     show = ticket_commands.add_parser("show", help="a ticket and its full history")
     show.add_argument("ticket", help="ticket id, e.g. T-00042")
@@ -61,20 +63,24 @@ def _build_parser() -> argparse.ArgumentParser:
 
     triage = commands.add_parser("triage", help="classify a query (or a file of them) without logging it")
     triage.add_argument("text", nargs="?", help="the query; omit with --batch")
-    triage.add_argument("--batch", metavar="FILE", help="one query a line ('-' for stdin); JSON lines out")
+    triage.add_argument(
+        "--batch", type=_text, metavar="FILE", help="one query a line ('-' for stdin); JSON lines out"
+    )
     triage.add_argument("--desk", default=None, help="restrict to one desk's intents")
     triage.add_argument("--format", choices=["text", "json", "jsonl"], default=None)
 
     intents = commands.add_parser("intents", help="the intent catalogue")
     intent_commands = intents.add_subparsers(dest="intents_command", required=True, metavar="ACTION")
     check = intent_commands.add_parser("check", help="validate the catalogue and report what to fix")
-    check.add_argument("--dir", type=Path, default=None, help="catalogue folder (default: the shipped one)")
+    check.add_argument("--dir", type=_path, default=None, help="catalogue folder (default: the shipped one)")
     evaluate = intent_commands.add_parser("eval", help="train a fresh engine on TRAIN, report on TEST")
-    evaluate.add_argument("--train", type=Path, required=True, help="CSV with columns text,label")
-    evaluate.add_argument("--test", type=Path, required=True, help="CSV with columns text,label")
-    evaluate.add_argument("--predictions", type=Path, help="write text,label,predicted,confidence here")
+    evaluate.add_argument("--train", type=_path, required=True, help="CSV with columns text,label")
+    evaluate.add_argument("--test", type=_path, required=True, help="CSV with columns text,label")
+    evaluate.add_argument("--predictions", type=_path, help="write text,label,predicted,confidence here")
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
-    evaluate.add_argument("--oos-label", help="the label of out-of-scope rows (report their recall)")
+    evaluate.add_argument(
+        "--oos-label", type=_text, help="the label of out-of-scope rows (report their recall)"
+    )
     evaluate.add_argument(
         "--threshold",
         type=_fraction,
@@ -85,20 +91,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "import", help="teach triage from historical tickets (CSV text,label)"
     )
     imports.add_argument(
-        "file", type=Path, help="CSV with columns text,label (label: an intent id or out_of_scope)"
+        "file", type=_path, help="CSV with columns text,label (label: an intent id or out_of_scope)"
     )
     imports.add_argument("--by", type=_user_id, default="cli", help="who is importing (recorded for audit)")
     learned = intent_commands.add_parser("learned", help="what triage has been taught: corrections and picks")
     learned.add_argument("--all", action="store_true", help="imported examples too")
-    learned.add_argument("--limit", type=_positive, default=50)
+    learned.add_argument("--limit", type=_limit, default=50, help=f"1 to {MAX_LIMIT:,} (default 50)")
     learned.add_argument("--format", choices=["table", "json"], default="table")
     revoke = intent_commands.add_parser("revoke", help="undo taught examples (by id, or a whole import)")
-    revoke.add_argument(
-        "ids", nargs="*", type=_positive, help="example ids from 'servicebot intents learned'"
-    )
-    revoke.add_argument("--batch", help="an import's batch name, as 'intents import' printed it")
+    revoke.add_argument("ids", nargs="*", type=_row_id, help="example ids from 'servicebot intents learned'")
+    revoke.add_argument("--batch", type=_text, help="an import's batch name, as 'intents import' printed it")
     revoke.add_argument("--by", type=_user_id, default="cli", help="who is revoking (recorded for audit)")
-    revoke.add_argument("--reason", default="revoked from the command line")
+    revoke.add_argument("--reason", type=_text, default="revoked from the command line")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -114,14 +118,56 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
+def _whole(text: str, low: int, high: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    if not low <= value <= high:
+        bound = f"at least {low:,}" if value < low else f"at most {high:,}"
+        raise argparse.ArgumentTypeError(
+            f"expected a number of {bound} (the range is {low:,} to {high:,}), got {value}"
+        )
     return value
+
+
+# A listing past a hundred thousand rows is an export, not a look; bounded, the number always fits the
+# 64-bit integer a SQL LIMIT takes (a bigger one was an OverflowError from the driver).
+MAX_LIMIT = 100_000
+# Row ids are 64-bit integers in SQLite and PostgreSQL: a larger number cannot name a row, and handed to
+# the driver it is an OverflowError rather than "not found".
+MAX_ROW_ID = 2**63 - 1
+
+
+def _limit(text: str) -> int:
+    return _whole(text, 1, MAX_LIMIT)
+
+
+def _row_id(text: str) -> int:
+    return _whole(text, 1, MAX_ROW_ID)
+
+
+def _text(text: str) -> str:
+    # An empty label or name would be taken at its word: a label no row has, a batch nothing is in.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a value, got an empty one")
+    return text
+
+
+def _path(text: str) -> Path:
+    # Path("") is Path("."): an empty value would quietly mean the current folder.
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "expected a path, got an empty one (it would mean the current folder)"
+        )
+    return Path(text)
+
+
+def _version() -> str:
+    try:
+        return version("servicebot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(version unknown: not installed)"
 
 
 # A year of demo history is ~80k tickets; three years is plenty to show trends, and the generator writes
@@ -164,10 +210,7 @@ def _fraction(text: str) -> float:
 
 def _port(text: str) -> int:
     # 0 asks the system for a free port; the line `serve` prints at start says which one it got.
-    value = 0 if text.strip() == "0" else _positive(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {value}")
-    return value
+    return _whole(text, 0, 65535)
 
 
 @dataclass(frozen=True)
@@ -230,13 +273,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         return db.run(args, settings)
     if args.command == "console":
         desk_option(settings, args.desk)
+        _console_role(settings, args.user, args.role)  # refused before the database is opened
     # `tickets` only reads: a mistyped path must not become a new, empty database.
     services = build_services(settings, must_exist=args.command == "tickets")
     try:
         if args.command == "console":
             from servicebot.console.terminal import run_console
 
-            role = Role(args.role) if args.role else Role.AGENT
+            role = _console_role(settings, args.user, args.role)
             return run_console(services, user=args.user, role=role, desk=args.desk)
         if args.command == "tickets":
             from servicebot.cli import tickets
@@ -251,3 +295,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     finally:
         services.close()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+_RANK = {Role.REQUESTER: 0, Role.AGENT: 1, Role.MANAGER: 2}
+
+
+def _console_role(settings: Settings, user: str, chosen: str | None) -> Role:
+    """The console acts as `--role` (default agent, so a trial needs no configuration). A role below the one
+    the configuration gives this user is refused: the bot would then refuse agent commands with "ask a team
+    lead to add you to the agents role", advice that is wrong when the cause is the flag, not the roles."""
+    role = Role(chosen) if chosen else Role.AGENT
+    configured = Role(settings.role_of(user))
+    if _RANK[role] < _RANK[configured]:
+        raise ConfigError(
+            f"--role {role.value}: {user} is a{'n' if configured is Role.AGENT else ''} {configured.value} "
+            f"in the configuration (roles.{configured.value}s or SERVICEBOT_{configured.value.upper()}S), "
+            f"so the console will not act as them with less; to see what a {role.value} sees, "
+            "give another --user"
+        )
+    return role

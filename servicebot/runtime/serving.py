@@ -25,6 +25,14 @@ from waitress.server import create_server
 POLL_SECONDS = 0.2
 
 
+class CannotListen(Exception):
+    """The server could not listen on the host and port given; `errno` when the system said why."""
+
+    def __init__(self, reason: str, errno: int | None = None) -> None:
+        super().__init__(reason)
+        self.errno = errno
+
+
 class Stop:
     """Set once by a signal (or a test); `reason` names what asked."""
 
@@ -71,8 +79,14 @@ def serve_wsgi(
     drain_seconds: float = 10.0,
 ) -> None:
     """Serve `app` with waitress until `stop` is set, then drain: stop accepting, finish the requests
-    already received (at most `drain_seconds`), stop the threads. Raises OSError if it cannot listen."""
-    server: Any = create_server(app, host=host, port=port, threads=threads, ident="servicebot")
+    already received (at most `drain_seconds`), stop the threads. Raises CannotListen if it cannot."""
+    try:
+        server: Any = create_server(app, host=host, port=port, threads=threads, ident="servicebot")
+    except OSError as exc:  # the port taken, a privileged port, an address not on this machine
+        raise CannotListen(str(exc.strerror or exc), exc.errno) from exc
+    except ValueError as exc:
+        # waitress says only "Invalid host/port specified." when the host does not resolve.
+        raise CannotListen("not an address of this machine, nor a name that resolves to one") from exc
     # waitress's own run() has no way to stop but an exception in its loop, which would drop requests
     # in flight; its loop is run here in slices instead, checking for a stop between them.
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 
 def make_engine(url: str, sqlite_pragmas: dict[str, int] | None = None, **kwargs: Any) -> Engine:
@@ -81,6 +83,14 @@ class DatabaseUnavailable(Exception):
     message says why, without the password."""
 
 
+def safe_url(url: str) -> str:
+    """The URL as it may be shown or logged: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable URL)"
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names, or None (another database, in-memory, a `file:` URI or no URL at all):
     what lets a command that only reads say "no database there" instead of creating an empty one."""
@@ -92,6 +102,19 @@ def sqlite_file(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
         return None
     return Path(name).expanduser()
+
+
+def sqlite_as_found(path: Path) -> Engine:
+    """An engine on an existing SQLite file that sets nothing and creates nothing: for looking at a file
+    that may not be ours. The usual engine's first connection turns WAL on, which rewrites the file's
+    header, and connecting creates a missing file; `mode=rw` fails instead. (Not `mode=ro`: on a WAL file
+    a read-only connection leaves -wal and -shm files behind, which it may not delete.)"""
+    uri = f"{path.absolute().as_uri()}?mode=rw"
+    return create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=NullPool,
+    )
 
 
 def unavailable_reason(exc: BaseException) -> str | None:
@@ -167,11 +190,7 @@ class Database:
 
     @property
     def safe_url(self) -> str:
-        """The URL as it may be shown or logged: the password hidden."""
-        try:
-            return make_url(self.url).render_as_string(hide_password=True)
-        except ArgumentError:
-            return "(an unreadable URL)"
+        return safe_url(self.url)
 
     def problem(self) -> str | None:
         """None if the database answers; else why not, in the driver's words (start-up and health checks)."""

@@ -197,7 +197,7 @@ def test_missing_file_named_by_servicebot_config(tmp_path: Path) -> None:
 )
 def test_malformed_yaml_names_the_file(tmp_path: Path, text: str) -> None:
     path = write_config(tmp_path, text)
-    with pytest.raises(ConfigError, match="not valid YAML") as raised:
+    with pytest.raises(ConfigError, match="invalid YAML at line") as raised:
         load(path)
     assert str(path) in str(raised.value)
 
