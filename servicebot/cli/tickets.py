@@ -9,7 +9,7 @@ from typing import Any
 from servicebot.bootstrap import Services
 from servicebot.cli.options import desk_option, queue_option
 from servicebot.console.render import ticket_line
-from servicebot.domain.tickets import EventKind, Status, Ticket, parse_ref
+from servicebot.domain.tickets import Status, Ticket, parse_ref
 from servicebot.services.queries import TicketFilter
 
 
@@ -58,21 +58,9 @@ def run(args: argparse.Namespace, services: Services) -> int:
     for e in events:
         change = f" {e.from_value or '-'} -> {e.to_value}" if e.to_value is not None else ""
         print(f"  {e.seq:>3} {e.at.astimezone(tz):%Y-%m-%d %H:%M %Z} {e.kind.value:<18} {e.actor}{change}")
-        for label, words in _said(e.kind, e.data):
+        for label, words in e.said():
             print(f"        {label}: {words}")
     return 0
-
-
-# What people wrote on an event (`--format json` has it under "data"). The created event's text is the
-# ticket's own, printed above; the rest of `data` is figures the ticket line already shows.
-_SAID = (("note", "note"), ("reason", "reason"), ("resolution", "resolution"), ("title", "self-help"))
-
-
-def _said(kind: EventKind, data: dict[str, Any]) -> list[tuple[str, str]]:
-    said = [(label, str(data[key])) for key, label in _SAID if data.get(key)]
-    if kind is EventKind.COMMENTED and data.get("text"):
-        said.append(("comment", str(data["text"])))
-    return said
 
 
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:

@@ -65,14 +65,16 @@ class WorkerProcess:
         """Ask the worker to stop after the request in hand; after `timeout`, end it (what it was doing
         stays in the inbox and is done again by the next worker: the work is idempotent)."""
         self.stop.set()
-        self.wake.set()
+        if self.process.is_alive():
+            # A multiprocessing Event's set() waits for its sleepers to wake: a worker that died while
+            # waiting (killed with the whole process group, or by the OOM killer) would hang it for ever.
+            self.wake.set()
         self._watch.join(timeout)
         self.process.join(timeout)
         if self.process.is_alive():
-            log.warning("worker process did not stop within %ss; terminating it", timeout)
-            self.process.terminate()
-            self.process.join(timeout)
-        if self.process.is_alive():
+            # It ignores SIGTERM (see _worker_main), so ending it takes SIGKILL; its request stays in
+            # the inbox and is done again by the next worker.
+            log.warning("worker process did not stop within %ss; killing it", timeout)
             self.process.kill()
             self.process.join()
 
@@ -81,9 +83,11 @@ def _worker_main(
     main: WorkerMain, parent: int, args: tuple[Any, ...], wake: Wake, stop: Wake, busy: Counter
 ) -> None:
     """The worker process: `main`, told to stop by the parent, or by the parent's death."""
-    # Ctrl-C in a terminal reaches the whole process group. The parent decides when the worker stops
-    # (it sets `stop` once the acknowledgements in flight are done), so the worker ignores it.
+    # Ctrl-C in a terminal, and SIGTERM from `timeout` or systemd's KillMode=control-group, reach the
+    # whole process group. The parent decides when the worker stops (it sets `stop` once the
+    # acknowledgements in flight are done), so the worker ignores both.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     main(*args, wake, _StopOrOrphaned(stop, parent), busy)
 
 

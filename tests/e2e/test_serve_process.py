@@ -5,6 +5,7 @@ stops cleanly on SIGTERM and SIGINT without losing anything it acknowledged, lea
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import signal
@@ -76,6 +77,7 @@ def serve(tmp_path: Path, slack: FakeSlack) -> Iterator[Served]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as under systemd or `timeout`
     )
     lines: list[str] = []
     ports: queue.Queue[int] = queue.Queue()
@@ -143,6 +145,17 @@ def _send_event(served: Served, text: str) -> str | None:
     return f"event:{json.loads(payload.body)['event_id']}" if response.status == 200 else None
 
 
+def _inbox_done(tmp_path: Path, database_url: str) -> bool:
+    """Every request in the inbox processed: the worker is waiting for the next one."""
+    services = build_services(make_settings(tmp_path, SERVICEBOT_DATABASE_URL=database_url))
+    try:
+        with services.inbox.db.read() as session:
+            rows = session.execute(select(inbound_requests.c.processed_at)).all()
+        return bool(rows) and all(row.processed_at is not None for row in rows)
+    finally:
+        services.close()
+
+
 def _inbox_keys(tmp_path: Path, database_url: str) -> set[str]:
     services = build_services(make_settings(tmp_path, SERVICEBOT_DATABASE_URL=database_url))
     try:
@@ -182,6 +195,22 @@ def test_a_signal_stops_it_cleanly_and_loses_nothing_it_acknowledged(tmp_path: P
         kept = _inbox_keys(tmp_path, served.database_url)
         lost = {key for key in acknowledged if key is not None} - kept
         assert not lost, f"acknowledged but not in the inbox: {sorted(lost)}"
+
+
+def test_sigterm_to_the_whole_process_group_stops_it_cleanly(tmp_path: Path) -> None:
+    """systemd's KillMode=control-group and `timeout` signal every process of the group at once. The worker
+    used to die of it, and the server then hung for ever waking a worker that was no longer there."""
+    with FakeSlack() as slack, serve(tmp_path, slack) as served:
+        assert _send_event(served, "printer on floor 2 is jammed") is not None
+        workers = _wait_until(lambda: _descendants(served.process.pid), "the worker process")
+        _wait_until(
+            lambda: served.database_url and _inbox_done(tmp_path, served.database_url), "the worker idle"
+        )
+        os.killpg(served.process.pid, signal.SIGTERM)
+        status = served.process.wait(timeout=60)
+        assert status == 0, served.stderr()
+        assert "Traceback" not in served.stderr(), served.stderr()
+        _wait_until(lambda: not any(_alive(pid) for pid in workers), "the worker and helpers to exit")
 
 
 def test_the_worker_does_not_outlive_a_killed_server(tmp_path: Path) -> None:
