@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -140,8 +141,16 @@ def _fit(terms: Sequence[Sequence[list[str]]], labels: NDArray[Any], rows: NDArr
         [v.fit_transform([terms[k][r] for r in rows]) for k, v in enumerate(vectorisers)], format="csr"
     )
     svm = LinearSVC(C=SVM_C, random_state=0, max_iter=5000)
-    svm.fit(matrix, labels[rows])
+    with _LIBLINEAR:
+        svm.fit(matrix, labels[rows])
     return _Fitted(vectorisers, svm)
+
+
+# liblinear draws its coordinate order from one random generator per process (scikit-learn's
+# `_newrand`), seeded just before each fit. Two fits at once in threads interleave on it, and then the
+# same examples give a slightly different model: one fit at a time keeps training deterministic. The
+# TF-IDF work around it still runs in parallel.
+_LIBLINEAR = threading.Lock()
 
 
 @dataclass
@@ -212,7 +221,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, threads: int | None = No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            # The SVM solver releases the GIL, so the final fit and the fold fits run in parallel.
+            # The folds' vectorising runs in parallel; their SVM fits take turns (_LIBLINEAR).
             final = pool.submit(_fit, terms, y, everything)
             held_out_fits = []
             for held_out in folds:
