@@ -3,18 +3,19 @@
 A ticket made from "hello" or "thanks!" counts as a contact and a failed first-contact resolution, so
 every figure the desk is judged on is only as true as this gate. It decides in this order:
 
-1. Courtesy (greetings, thanks, filler from `intents/small_talk.yaml`) is taken off; if nothing is left,
-   the message was small talk of that kind. "Printer's working now, thanks" is thanks, unless it also says
-   the problem is not over.
+1. A message that is exactly one of small talk's examples (`intents/small_talk.yaml`) is that kind.
+   Then courtesy (greetings, thanks, filler) is taken off; if nothing is left, it was small talk of that
+   kind. "Printer's working now, thanks" is thanks, unless it also says the problem is not over.
 2. A word that only requests use (the catalogue's keywords and examples, less anything small talk also
    says) makes it a request: "hi, can you help with my password" is logged. Not when the message is
    about the bot and says nothing of the speaker ("what company made you"), or is joke or hobby talk.
 3. A message that is (nearly) one of small talk's examples is answered as that kind.
 4. Keyboard mashes and test pings are noise.
-5. Anything else is a request if triage is confident what it is about (not for chat about the bot:
-   triage is over-confident there), and otherwise the bot asks
-   ("Shall I log this as a ticket?") rather than guess either way. The gate never refuses a message it
-   cannot place: refusing a real request costs the desk far more than one question.
+5. Anything else is a request if triage is confident what it is about and the message shares a word,
+   beyond everyday ones, with the desk's own requests (triage is over-confident on chat: "help!!" went
+   to safeguarding). Otherwise the bot asks ("Shall I log this as a ticket?") rather than guess either
+   way. The gate never refuses a message it cannot place, nor text in a script it cannot read: refusing
+   a real request costs the desk far more than one question.
 """
 
 from __future__ import annotations
@@ -187,11 +188,11 @@ class IntakeGate:
             return Screening(Verdict.SMALL_TALK, kind, "only courtesy", has_content=False)
         if "thanks" in said and self._resolved & set(content) and not self._unresolved & set(tokens):
             return Screening(Verdict.SMALL_TALK, "thanks", "thanks for a fix")
-        said = set(tokens)
+        present = set(tokens)
         # "What company made you", "may I have your name": about the bot, not the speaker's world. A
         # request said to the bot still says whose problem it is ("can you reset my password").
-        about_the_bot = bool(_ABOUT_THE_BOT & said) and not _FIRST_PERSON & said
-        chatting = bool(_JOKING & said) or (about_the_bot and bool(_CHAT_CUES & said))
+        about_the_bot = bool(_ABOUT_THE_BOT & present) and not _FIRST_PERSON & present
+        chatting = bool(_JOKING & present) or (about_the_bot and bool(_CHAT_CUES & present))
         if self._says_a_request_word(content) and not about_the_bot and not chatting:
             return Screening(Verdict.REQUEST, reason="request words")
         for candidate in (" ".join(tokens), " ".join(content)):
@@ -206,7 +207,7 @@ class IntakeGate:
         # Triage is confident about some chat ("what day is it today" → a leaver); its word counts only when
         # the message says something the desk's own requests say, beyond everyday words.
         shared = [w for w in content if w in self._catalogue_words and w not in STOPWORDS and len(w) > 1]
-        if shared and not about_the_bot and not _CHAT_CUES & said and triage_is_sure(text):
+        if shared and not about_the_bot and not _CHAT_CUES & present and triage_is_sure(text):
             return Screening(Verdict.REQUEST, reason="triage is sure")
         return Screening(Verdict.UNSURE, reason="no request words")
 
