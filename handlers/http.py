@@ -75,7 +75,10 @@ def wsgi_app(app: App, signing_secret: str, health: HealthCheck, clock: Clock = 
 
 
 def _unverified(secret: str, environ: dict[str, Any], body: bytes, now: float) -> str | None:
-    """Why the request cannot be trusted as Slack's (None if it can). Never raises, whatever the headers."""
+    """Why the request cannot be trusted as Slack's (None if it can). Never raises, whatever the headers.
+
+    Not slack_sdk's SignatureVerifier: it int()s the timestamp and decodes the body as UTF-8 before the
+    HMAC, and both raise on what a stranger can send (the 500s this replaced)."""
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE")
     if not isinstance(timestamp, str) or not timestamp:

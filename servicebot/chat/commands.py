@@ -33,9 +33,6 @@ _LOOKS_LIKE_REF = re.compile(r"^t-", re.IGNORECASE)
 # mention into this form before the line reaches the core).
 _ASSIGNEE = re.compile(r"^@([A-Za-z0-9][\w.-]*)$")
 
-# Words after "help" that ask about the commands rather than for help with a problem ("help me" is a plea).
-_HELP_TOPICS = frozenset({"commands", "command", "please", "pls", "?"})
-
 # What people type → the verb it means.
 TICKET_VERBS = {
     "show": "show",
@@ -58,7 +55,10 @@ TICKET_VERBS = {
 }
 
 
-_HELP_TOPICS = _HELP_TOPICS | set(TICKET_VERBS) | {"status", "mine", "new", "log"}
+# Words after "help" that ask about the commands rather than for help with a problem ("help me" is a plea).
+_HELP_TOPICS = frozenset(
+    {"commands", "command", "please", "pls", "?", "status", "mine", "new", "log", *TICKET_VERBS}
+)
 
 
 @dataclass(frozen=True)
@@ -248,24 +248,12 @@ def usage(command: CommandUsage) -> tuple[Span, ...]:
     """What a mistyped command is answered with: its usage, and how to log the words as a request."""
     form = USAGE.get(command.verb) or _SIMPLE_FORMS[command.verb]
     if command.near_miss:
-        return (
-            Code(command.typed),
-            " is not a command; did you mean ",
-            Code(form),
-            "? To log your words as a new request instead, start with ",
-            Code("new"),
-            ".",
-        )
-    if command.typed != command.verb and command.typed in TICKET_VERBS:
-        form = command.typed + form[form.index(" ") :]
-    return (
-        Code(command.typed),
-        " needs a ticket reference: ",
-        Code(form),
-        ". To log your words as a new request instead, start with ",
-        Code("new"),
-        ".",
-    )
+        said: tuple[Span, ...] = (Code(command.typed), " is not a command; did you mean ", Code(form), "?")
+    else:
+        if command.typed != command.verb and command.typed in TICKET_VERBS:
+            form = command.typed + form[form.index(" ") :]
+        said = (Code(command.typed), " needs a ticket reference: ", Code(form), ".")
+    return (*said, " To log your words as a new request instead, start with ", Code("new"), ".")
 
 
 # One line of help per row, each a command (or several) and what it does.

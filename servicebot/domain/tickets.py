@@ -247,8 +247,7 @@ class Ticket:
             raise TicketRuleError(f"{self.ref} was not offered self-help")
         if EventKind.SELF_HELP_DECLINED in self.kinds_seen:
             raise TicketRuleError(f"{self.ref}'s self-help was already answered: it did not fix it")
-        moved_on = self.kinds_seen & _SELF_HELP_CLOSED_BY
-        if moved_on or self.status is not Status.TRIAGED:
+        if self.kinds_seen & _SELF_HELP_CLOSED_BY or self.status is not Status.TRIAGED:
             status = self.status.value.replace("_", " ")
             raise TicketRuleError(f"{self.ref}'s self-help question is closed: the ticket is {status} now")
         if fixed:

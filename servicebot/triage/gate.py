@@ -123,10 +123,6 @@ class Screening:
     # when someone asks for it to be logged.
     has_content: bool = True
 
-    @property
-    def is_request(self) -> bool:
-        return self.verdict is Verdict.REQUEST
-
 
 def words(text: str) -> list[str]:
     """Lower-case words without apostrophes or stretched letters ("Hellooo!" → hello, "can't" → cant)."""
@@ -135,7 +131,7 @@ def words(text: str) -> list[str]:
 
 
 def _phrases(entries: Iterable[str]) -> set[tuple[str, ...]]:
-    return {tuple(words(entry)) for entry in entries if words(entry)}
+    return {tuple(phrase) for phrase in map(words, entries) if phrase}
 
 
 class IntakeGate:
