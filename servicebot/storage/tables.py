@@ -132,3 +132,127 @@ labelled_revocations = Table(
     Column("revoked_at", UTCDateTime(), nullable=False),
     Column("reason", String(200), nullable=False),
 )
+
+# -- measurement -------------------------------------------------------------------------------------------
+# Each ticket's contact facts (`domain.fcr.contact_facts`, the one definition of first-contact resolution),
+# written in the same transaction as the event that changes them, so every metric is a GROUP BY here rather
+# than a replay of histories. Months and days are the council's local ones, kept beside the instants so a
+# month is one indexed equality on SQLite and PostgreSQL alike; `servicebot facts rebuild` recomputes all
+# of it from the events (after a change of rules or time zone).
+contact_facts = Table(
+    "contact_facts",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("desk", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("intent", String(64)),
+    Column("queue", String(64)),
+    Column("logged_at", UTCDateTime(), nullable=False),
+    Column("logged_day", String(10), nullable=False),
+    Column("logged_month", String(7), nullable=False),
+    Column("first_response_at", UTCDateTime()),
+    Column("first_response_seconds", Float),
+    Column("resolved", Boolean, nullable=False),
+    Column("first_contact", Boolean, nullable=False),
+    Column("reasons", String(100), nullable=False),  # why not first contact: "escalated,reopened"
+    Column("escalated", Boolean, nullable=False),
+    Column("transferred", Boolean, nullable=False),
+    Column("self_service", Boolean, nullable=False),  # resolved by the requester through self-help
+    Column("resolved_at", UTCDateTime()),
+    Column("resolved_day", String(10)),
+    Column("resolved_month", String(7)),
+    Column("resolver", String(64)),
+    Column("fix_seconds", Float),  # elapsed, logging to final resolution
+    Column("fix_working_seconds", Float),  # the same span counted in working hours only
+    Column("rating", Boolean),
+    Column("rated_at", UTCDateTime()),
+    Column("rated_month", String(7)),
+    Index("ix_contact_facts_desk_logged_month", "desk", "logged_month"),
+    Index("ix_contact_facts_desk_resolved_month", "desk", "resolved_month"),
+    Index("ix_contact_facts_desk_rated_month", "desk", "rated_month"),
+)
+
+# Services whose availability the council reports (ICT03/04/05), and the times users could not use them.
+# The facts are the instants; availability in working hours is derived from them and the calendar.
+outages = Table(
+    "outages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),  # None: still open
+    Column("impact_start", UTCDateTime(), nullable=False),
+    Column("impact_end", UTCDateTime()),  # None: users still impacted
+    Column("planned", Boolean, nullable=False),
+    Column("ticket_id", Integer),  # the linked incident (T-…), not enforced: it may predate this database
+    Column("note", Text, nullable=False, default=""),
+    Column("origin", String(16), nullable=False),  # chat | import
+    Column("opened_by", String(64), nullable=False),
+    Column("closed_by", String(64)),
+    Column("batch", String(200)),
+    # An outage of a service starts once: the natural key that makes importing a file twice a no-op.
+    UniqueConstraint("service", "started_at", name="uq_outages_service_started_at"),
+    Index("ix_outages_service_impact", "service", "impact_start"),
+)
+
+# Telephony the bot does not see in chat, imported per day (or interval), desk and line.
+call_stats = Table(
+    "call_stats",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
+    Column("interval_start", String(5), nullable=False, default=""),  # HH:MM of an interval row; "" a day
+    Column("month", String(7), nullable=False),
+    Column("desk", String(32), nullable=False),
+    Column("line", String(64), nullable=False),
+    Column("offered", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("answered_within_40s", Integer, nullable=False),
+    Column("abandoned", Integer, nullable=False),
+    Column("total_wait_seconds", Float, nullable=False),
+    Column("total_handle_seconds", Float, nullable=False),
+    Column("batch", String(200)),
+    UniqueConstraint("day", "interval_start", "desk", "line", name="uq_call_stats_day_interval_desk_line"),
+    Index("ix_call_stats_desk_month", "desk", "month"),
+)
+
+# KPI definitions as loaded from kpis.yaml (`servicebot kpi load`): the whole set is replaced at once.
+kpi_definitions = Table(
+    "kpi_definitions",
+    metadata,
+    Column("ref", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("loaded_at", UTCDateTime(), nullable=False),
+    Column("loaded_by", String(64), nullable=False),
+)
+
+# KPI figures measured elsewhere (caller ratings, scorecards, complaints), one row per KPI and month.
+kpi_values = Table(
+    "kpi_values",
+    metadata,
+    Column("ref", String(32), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("value", Float),  # None: not published for the month (an activity indicator may have a YTD only)
+    Column("ytd", Float),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("batch", String(200)),
+    Column("imported_at", UTCDateTime(), nullable=False),
+)
+
+# Owners' commentary on AMBER and RED figures: cause, action, expected recovery. Appended, never changed;
+# the latest per KPI and month is shown.
+kpi_comments = Table(
+    "kpi_comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(32), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("recovery", String(10)),  # YYYY-MM-DD
+    Column("author", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_kpi_comments_ref_period", "ref", "period"),
+)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from servicebot.storage import migrate
 from tests.support.cli import SERVICEBOT, cli_env, servicebot
 
 NO_DATABASE = "no database at"
@@ -150,19 +151,20 @@ def test_revoking_a_batch_twice_says_so(tmp_path: Path) -> None:
 
 def test_db_upgrade_names_each_database_and_says_what_it_did(tmp_path: Path) -> None:
     main, inbox = tmp_path / "console.db", tmp_path / "console.inbox.db"
+    head = migrate.head_revision()
     first = servicebot(tmp_path, "db", "upgrade")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
-        f"database sqlite:///{main}: upgraded from empty to 0002",
-        f"inbox database sqlite:///{inbox}: upgraded from empty to 0002",
+        f"database sqlite:///{main}: upgraded from empty to {head}",
+        f"inbox database sqlite:///{inbox}: upgraded from empty to {head}",
     ]
     again = servicebot(tmp_path, "db", "upgrade")
     assert again.stdout.splitlines() == [
-        f"database sqlite:///{main}: already at 0002 (the latest)",
-        f"inbox database sqlite:///{inbox}: already at 0002 (the latest)",
+        f"database sqlite:///{main}: already at {head} (the latest)",
+        f"inbox database sqlite:///{inbox}: already at {head} (the latest)",
     ]
     current = servicebot(tmp_path, "db", "current")
-    assert current.stdout.splitlines()[0] == f"database sqlite:///{main}: at 0002 (the latest)"
+    assert current.stdout.splitlines()[0] == f"database sqlite:///{main}: at {head} (the latest)"
 
 
 @pytest.mark.parametrize(
