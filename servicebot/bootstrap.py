@@ -15,8 +15,12 @@ from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
+from servicebot.services.facts import FactsService
+from servicebot.services.importers import IMPORTERS
+from servicebot.services.imports import ImportService
 from servicebot.services.intake import IntakeService
 from servicebot.services.messages import TicketMessages
+from servicebot.services.metrics import MetricsService
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
@@ -38,6 +42,9 @@ class Services:
     messages: TicketMessages
     conversation: Conversation
     inbox: Inbox
+    facts: FactsService
+    metrics: MetricsService
+    imports: ImportService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -168,10 +175,14 @@ def build_services(
         if must_exist or settings.inbox_database_url == settings.database_url
         else open_database(settings.inbox_database_url)
     )
+    facts = FactsService(db, settings)
     if upgrade_schema and not must_exist:
+        before = migrate.current_revision(db.engine)
         # One schema for both files keeps a single migration history; the inbox file uses one table of it.
         for database in {id(db): db, id(inbox_db): inbox_db}.values():
             migrate.upgrade(database.engine)
+        if before is not None and before != migrate.current_revision(db.engine):
+            facts.fill_missing()  # tickets from before the projection existed
     catalogue = load_catalogue(catalogue_dir, settings.desks)
     training = TrainingData(db, catalogue, clock)
     triage = LearningTriage(training, settings, background=background_training)
@@ -191,4 +202,7 @@ def build_services(
         messages=TicketMessages(db),
         conversation=Conversation(intake, tickets, queries, settings),
         inbox=Inbox(inbox_db, clock),
+        facts=facts,
+        metrics=MetricsService(db, settings),
+        imports=ImportService(db, settings, clock, catalogue, IMPORTERS),
     )

@@ -6,6 +6,7 @@ import argparse
 
 from servicebot.bootstrap import open_database, stored_revision
 from servicebot.config import Settings
+from servicebot.services.facts import FactsService
 from servicebot.storage import migrate
 from servicebot.storage.db import safe_url
 
@@ -32,6 +33,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{role} {database.safe_url}: already at {after} (the latest)")
             else:
                 print(f"{role} {database.safe_url}: upgraded from {before or 'empty'} to {after}")
+                if role == "database" and before is not None:
+                    # Tickets logged before the contact-facts projection existed get their rows now.
+                    filled = FactsService(database, settings).fill_missing()
+                    if filled:
+                        print(f"{role} {database.safe_url}: contact facts rebuilt for {filled:,} tickets")
         finally:
             database.dispose()
     return 0

@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
+from servicebot.cli import metrics
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import Status
 from servicebot.services.actors import Role
+from servicebot.services.importers import IMPORTERS
 from servicebot.triage.classifier import TrainingError
 from servicebot.triage.labelled import LabelledDataError
 
@@ -103,6 +106,22 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--batch", type=_text, help="an import's batch name, as 'intents import' printed it")
     revoke.add_argument("--by", type=_user_id, default="cli", help="who is revoking (recorded for audit)")
     revoke.add_argument("--reason", type=_text, default="revoked from the command line")
+
+    imports = commands.add_parser(
+        "import",
+        help="data the bot does not see in chat: telephony, outages, past tickets, KPI values",
+        description="Every row is checked; rejected rows are named (row, field, reason) and not written; "
+        "the valid rows are written in one transaction; importing the same file again changes nothing.",
+    )
+    imports.add_argument("kind", choices=sorted(i.kind for i in IMPORTERS), help="what the file holds")
+    imports.add_argument("file", type=_path, help="a CSV file with a header line")
+    imports.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+
+    metrics.add_parser(commands, _path)
+
+    facts = commands.add_parser("facts", help="the contact facts every ticket metric is computed from")
+    facts_commands = facts.add_subparsers(dest="facts_command", required=True, metavar="ACTION")
+    facts_commands.add_parser("rebuild", help="recompute every ticket's contact facts from its events")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -286,6 +305,19 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
             from servicebot.cli import tickets
 
             return tickets.run(args, services)
+        if args.command == "import":
+            imported = services.imports.run(args.kind, args.file, dry_run=args.dry_run)
+            print("\n".join(imported.lines()))
+            return 1 if imported.problems else 0
+        if args.command == "metrics":
+            return metrics.run(args, services)
+        if args.command == "facts":
+            started = time.perf_counter()
+            done = services.facts.rebuild()
+            seconds = time.perf_counter() - started
+            rate = f", {done / seconds:,.0f} tickets/s" if done and seconds > 0 else ""
+            print(f"contact facts rebuilt for {done:,} tickets in {seconds:.1f} s{rate}")
+            return 0
         if args.command == "demo":
             from servicebot.demo import load_demo
 

@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from servicebot.demo import telephony
 from servicebot.demo.generator import Generator
 from servicebot.demo.report import Tally, report
 from servicebot.demo.writer import Writer, wide_sqlite_cache
+from servicebot.domain.periods import Period
+from servicebot.storage import calls as call_rows
 from servicebot.storage import tickets as ticket_rows
+from servicebot.storage.facts import FactsProjection
 
 if TYPE_CHECKING:
     from servicebot.bootstrap import Services
@@ -59,7 +63,7 @@ def load_demo(
                 "(drop --if-empty to add it anyway)."
             )
         next_id = ticket_rows.max_ticket_id(session) + 1
-        writer = Writer(session)
+        writer = Writer(session, FactsProjection(services.settings.calendar()))
         day = start_local.date()
         last_day = (end_local - timedelta(microseconds=1)).date()
         with wide_sqlite_cache(session):
@@ -74,5 +78,14 @@ def load_demo(
                 day += timedelta(days=1)
             writer.flush()
         ticket_rows.sync_ticket_id_sequence(session)
+        phone = list(
+            telephony.calls(start_local.date(), last_day, generator.calendar, seed, services.settings.desks)
+        )
+        call_rows.upsert(session, phone, f"demo seed {seed}")
 
-    return report(services.settings, tallies, start_local, end_local, seed)
+    answered = sum(row.answered for row in phone)
+    return (
+        report(services.settings, tallies, start_local, end_local, seed)
+        + f" Telephony: {answered:,} calls answered on {len({(r.desk, r.line) for r in phone})} lines"
+        + f" (severe weather in {telephony.storm_month(Period.of(last_day))})."
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from servicebot.domain.tickets import SYSTEM_ACTOR, EventKind, TicketEvent
+from servicebot.domain.tickets import SYSTEM_ACTOR, EventKind, Resolution, TicketEvent
 
 BREAKS_FIRST_CONTACT = {
     EventKind.ESCALATED: "escalated",
@@ -38,6 +38,13 @@ class ContactFacts:
     resolved_at: datetime | None
     resolver: str | None
     first_response_at: datetime | None
+    escalated: bool = False
+    transferred: bool = False
+    # The final resolution was the requester's own, through self-help: no one worked it, so it is not an
+    # incident fixed and stays out of time to fix (it still counts in first-contact resolution).
+    self_service: bool = False
+    rating: bool | None = None
+    rated_at: datetime | None = None
 
     @property
     def time_to_fix(self) -> timedelta | None:
@@ -53,14 +60,20 @@ def contact_facts(events: list[TicketEvent]) -> ContactFacts:
     resolved_at: datetime | None = None
     resolver: str | None = None
     first_response_at: datetime | None = None
+    self_service = False
+    rating: bool | None = None
+    rated_at: datetime | None = None
     for event in events:
         reason = BREAKS_FIRST_CONTACT.get(event.kind)
         if reason and reason not in reasons:
             reasons.append(reason)
         if event.kind is EventKind.RESOLVED:
             resolved_at, resolver = event.at, event.actor
+            self_service = event.data.get("resolution") == Resolution.SELF_SERVICE.value
         elif event.kind is EventKind.REOPENED:
-            resolved_at, resolver = None, None
+            resolved_at, resolver, self_service = None, None, False
+        elif event.kind is EventKind.RATED:
+            rating, rated_at = event.to_value == "positive", event.at
         if (
             first_response_at is None
             and event.kind in _RESPONSES
@@ -76,6 +89,11 @@ def contact_facts(events: list[TicketEvent]) -> ContactFacts:
         resolved_at=resolved_at,
         resolver=resolver,
         first_response_at=first_response_at,
+        escalated="escalated" in reasons,
+        transferred="transferred" in reasons,
+        self_service=resolved and self_service,
+        rating=rating,
+        rated_at=rated_at,
     )
 
 

@@ -143,6 +143,9 @@ class Ticket:
     # The source messages of its comments: a comment is recorded once per message, however often it arrives.
     comment_sources: frozenset[str] = field(default=frozenset(), repr=False)
     pending: list[TicketEvent] = field(default_factory=list, repr=False, compare=False)
+    # Every event applied, oldest first: the contact facts are a fold of the whole history, and they are
+    # written with each save, so the history a command worked on is kept rather than read again.
+    history: list[TicketEvent] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ref(self) -> str:
@@ -424,7 +427,8 @@ class Ticket:
         self.version = event.seq
         self.updated_at = event.at
         self.kinds_seen = self.kinds_seen | {kind}
+        self.history.append(event)
 
     def snapshot(self) -> Ticket:
         """A copy without pending events, e.g. to hand to a renderer."""
-        return replace(self, pending=[])
+        return replace(self, pending=[], history=list(self.history))

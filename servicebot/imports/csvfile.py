@@ -12,7 +12,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -284,5 +284,20 @@ def local_instant(wall: datetime, tz: ZoneInfo, name: str) -> datetime:
     return first.astimezone(UTC)
 
 
-def iterate(parsed: Parsed[T]) -> Iterator[T]:
-    return (record for _, record in parsed.records)
+def reject_repeats(
+    parsed: Parsed[T], key: Callable[[T], Hashable], field: str, what: Callable[[T], str]
+) -> None:
+    """Rows of one file with the same natural key: which is right cannot be told, so none of them is
+    written, and each names the others. Problems end up in row order."""
+    rows: dict[Hashable, list[int]] = {}
+    for row_number, record in parsed.records:
+        rows.setdefault(key(record), []).append(row_number)
+    clashing = {n: numbers for numbers in rows.values() if len(numbers) > 1 for n in numbers}
+    if not clashing:
+        return
+    for row_number, record in parsed.records:
+        if row_number in clashing:
+            others = ", ".join(str(n) for n in clashing[row_number] if n != row_number)
+            parsed.reject(row_number, field, f"{what(record)} is also on row {others}")
+    parsed.records = [(n, r) for n, r in parsed.records if n not in clashing]
+    parsed.problems.sort(key=lambda p: p.row)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from intents.catalogue import Catalogue
 from servicebot.config import Settings
 from servicebot.domain.clock import Clock
 from servicebot.domain.errors import InvalidInput
@@ -36,6 +37,7 @@ class ImportContext:
     """What rows are checked against: the configuration, and what the database already defines."""
 
     settings: Settings
+    catalogue: Catalogue
     kpi_refs: frozenset[str] = frozenset()
 
 
@@ -87,12 +89,14 @@ class ImportService:
         db: Database,
         settings: Settings,
         clock: Clock,
+        catalogue: Catalogue,
         importers: list[Importer],
         kpi_refs: Callable[[Session], frozenset[str]] = lambda _session: frozenset(),
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.catalogue = catalogue
         self.importers = {importer.kind: importer for importer in importers}
         self._kpi_refs = kpi_refs
 
@@ -103,7 +107,7 @@ class ImportService:
         name = str(path)
         content = read_text(path, name)
         with self.db.read() as session:
-            context = ImportContext(self.settings, self._kpi_refs(session))
+            context = ImportContext(self.settings, self.catalogue, self._kpi_refs(session))
         parsed = importer.parse(content, name, context)
         records = [record for _, record in parsed.records]
         batch = f"{path.name} {self.clock():%Y-%m-%dT%H:%M:%SZ}"

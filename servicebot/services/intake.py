@@ -15,6 +15,7 @@ from servicebot.services.actors import Actor
 from servicebot.storage import sources
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
+from servicebot.storage.facts import FactsProjection
 from servicebot.triage.engine import TriageEngine
 from servicebot.triage.gate import IntakeGate, Screening
 from servicebot.triage.text import MAX_TICKET_TEXT, clean_for_ticket, has_words
@@ -57,6 +58,7 @@ class IntakeService:
     ) -> None:
         self.gate = gate
         self.db = db
+        self.facts = FactsProjection(settings.calendar())
         self.engine = triage
         self.catalogue = catalogue
         self.settings = settings
@@ -152,7 +154,7 @@ class IntakeService:
                 )
                 if intent.self_help is not None:
                     ticket.offer_self_help(intent.self_help.title, now)
-            ticket_rows.save_ticket(session, ticket)
+            ticket_rows.save_ticket(session, ticket, self.facts)
             if source.key is not None and not sources.link_source(session, source.key, ticket_id):
                 raise _SourceTaken  # rolls the whole ticket back
         return Intake(

@@ -19,6 +19,7 @@ from servicebot.domain.tickets import EventKind, Ticket, TriageDecision, format_
 from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
+from servicebot.storage.facts import FactsProjection
 from servicebot.triage.learning import TrainingData
 from servicebot.triage.text import MAX_TICKET_TEXT, clean_for_ticket
 
@@ -44,6 +45,7 @@ class TicketService:
         self.db = db
         self.catalogue = catalogue
         self.settings = settings
+        self.facts = FactsProjection(settings.calendar())
         self.clock = clock
         self.training = training
 
@@ -212,7 +214,7 @@ class TicketService:
                     now = self.clock()
                     message = apply(ticket, now)
                     asked = ask_rating and ticket.request_rating(now)
-                    ticket_rows.save_ticket(session, ticket)
+                    ticket_rows.save_ticket(session, ticket, self.facts)
                     if teach and self.training is not None and ticket.intent is not None:
                         source, previous, actor = teach[0]
                         self.training.record(

@@ -55,3 +55,23 @@ def ticket_for_message(session: Session, channel: str, ts: str) -> int | None:
         )
     ).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+def tickets_for_sources(session: Session, source_keys: list[str]) -> dict[str, int]:
+    """The tickets these sources already have, in chunks (a long IN list is refused by some drivers)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(source_keys), 500):
+        chunk = source_keys[start : start + 500]
+        rows = session.execute(
+            select(ticket_sources.c.source_key, ticket_sources.c.ticket_id).where(
+                ticket_sources.c.source_key.in_(chunk)
+            )
+        )
+        found.update({key: int(ticket_id) for key, ticket_id in rows})
+    return found
+
+
+def bulk_link_sources(session: Session, links: list[dict[str, object]]) -> None:
+    """For loaders: {source_key, ticket_id} rows for tickets inserted in the same transaction."""
+    if links:
+        session.execute(insert(ticket_sources), links)

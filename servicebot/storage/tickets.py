@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicebot.domain.tickets import EventKind, Status, Ticket, TicketEvent
+from servicebot.storage.facts import FactsProjection
 from servicebot.storage.tables import ticket_events, tickets
 
 
@@ -55,16 +56,19 @@ def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
     return Ticket.replay(events) if events else None
 
 
-def save_ticket(session: Session, ticket: Ticket) -> None:
-    """Append the ticket's pending events and refresh its projection, atomically with the caller's work."""
+def save_ticket(session: Session, ticket: Ticket, facts: FactsProjection) -> None:
+    """Append the ticket's pending events and refresh its projections (the `tickets` row and its contact
+    facts), atomically with the caller's work."""
     if not ticket.pending:
         return
+    new = ticket.pending[0].seq == 1
     try:
         with session.begin_nested():
             session.execute(insert(ticket_events), [event_row(e) for e in ticket.pending])
     except IntegrityError as exc:
         raise ConcurrentUpdate(f"{ticket.ref} changed while this update was being made") from exc
     session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**_projection(ticket)))
+    facts.save(session, ticket, new=new)
     ticket.pending.clear()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,15 +12,18 @@ from sqlalchemy import delete, inspect, select, text, update
 from sqlalchemy.exc import DatabaseError, StatementError
 from sqlalchemy.orm import Session
 
+from servicebot.domain.calendar import WorkingCalendar
 from servicebot.domain.tickets import SYSTEM_ACTOR, EventKind, Status, Ticket, TriageDecision
 from servicebot.storage import inbox as inbox_rows
 from servicebot.storage import migrate, sources
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
+from servicebot.storage.facts import FactsProjection
 from servicebot.storage.tables import inbound_requests, ticket_events, tickets
 
 T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
+FACTS = FactsProjection(WorkingCalendar(LONDON, time(8), time(18), range(5)))
 TABLES = {"tickets", "ticket_events", "ticket_sources", "ticket_messages", "inbound_requests"}
 
 
@@ -45,7 +48,7 @@ def open_ticket(session: Session, at: datetime = T0, requester: str = "U0REQ") -
         queue="ict-service-desk",
         at=at,
     )
-    ticket_rows.save_ticket(session, ticket)
+    ticket_rows.save_ticket(session, ticket, FACTS)
     return ticket
 
 
@@ -116,7 +119,7 @@ def test_the_tickets_projection_can_be_updated(db: Database) -> None:
     with db.transaction() as session:
         ticket = open_ticket(session)
         ticket.triage(TriageDecision("printer_fault", "ict-hardware", "P4", 0.9), SYSTEM_ACTOR, T0)
-        ticket_rows.save_ticket(session, ticket)
+        ticket_rows.save_ticket(session, ticket, FACTS)
     with db.transaction() as session:
         row = session.execute(select(tickets).where(tickets.c.id == ticket.id)).one()
     assert (row.status, row.queue, row.version, row.intent) == ("triaged", "ict-hardware", 2, "printer_fault")
@@ -167,7 +170,7 @@ def test_load_ticket_equals_the_saved_aggregate(db: Database) -> None:
         ticket.request_rating(T0 + timedelta(hours=2))
         ticket.rate("U0REQ", True, T0 + timedelta(hours=3))
         expected = ticket.snapshot()
-        ticket_rows.save_ticket(session, ticket)
+        ticket_rows.save_ticket(session, ticket, FACTS)
         assert ticket.pending == []
     with db.transaction() as session:
         loaded = ticket_rows.load_ticket(session, ticket.id)
@@ -194,9 +197,9 @@ def test_stale_aggregate_is_refused_and_the_first_writer_wins(db: Database) -> N
     first.comment("U0AGENT01", "on it", T0 + timedelta(minutes=1), "agent")
     second.resolve("U0AGENT02", T0 + timedelta(minutes=2))
     with db.transaction() as session:
-        ticket_rows.save_ticket(session, first)
+        ticket_rows.save_ticket(session, first, FACTS)
     with pytest.raises(ticket_rows.ConcurrentUpdate, match=first.ref), db.transaction() as session:
-        ticket_rows.save_ticket(session, second)
+        ticket_rows.save_ticket(session, second, FACTS)
 
     with db.transaction() as session:
         events = ticket_rows.history(session, ticket_id)
@@ -220,13 +223,13 @@ def test_concurrent_update_rolls_back_only_the_savepoint(db: Database) -> None:
         fresh = ticket_rows.load_ticket(session, ticket_id)
         assert fresh is not None
         fresh.follow_up("U0AGENT01", T0 + timedelta(minutes=1))
-        ticket_rows.save_ticket(session, fresh)
+        ticket_rows.save_ticket(session, fresh, FACTS)
     assert stale is not None
     stale.follow_up("U0AGENT02", T0 + timedelta(minutes=2))
     with db.transaction() as session:
         assert inbox_rows.accept_inbound(session, "evt-1", "event", {"n": 1}, T0)
         with pytest.raises(ticket_rows.ConcurrentUpdate):
-            ticket_rows.save_ticket(session, stale)
+            ticket_rows.save_ticket(session, stale, FACTS)
         assert stale.pending, "refused events stay pending so the caller can see them"
     with db.transaction() as session:
         assert [e.actor for e in ticket_rows.history(session, ticket_id)][1:] == ["U0AGENT01"]

@@ -1,0 +1,150 @@
+"""Past tickets into the ticket store: each row's history built through the ticket aggregate's commands,
+then written in bulk (projection rows, events, contact facts and the source key that makes a second import
+of the same file a no-op). An imported ticket is never changed afterwards: its history is append-only, so
+a corrected row for a reference already imported is counted as unchanged, not rewritten."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from intents.catalogue import Catalogue
+from servicebot.config import Settings
+from servicebot.domain.calendar import WorkingCalendar
+from servicebot.domain.tickets import SYSTEM_ACTOR, Resolution, Ticket, TriageDecision
+from servicebot.imports.tickets import DeskRules, PastTicket
+from servicebot.storage import facts as facts_rows
+from servicebot.storage import sources
+from servicebot.storage import tickets as ticket_rows
+from servicebot.storage.facts import FactsProjection
+
+SOURCE_PREFIX = "import:"
+_CHUNK = 20_000
+
+
+def desk_rules(settings: Settings, catalogue: Catalogue) -> dict[str, DeskRules]:
+    rules = {}
+    for desk in settings.desks.values():
+        intents = {i.id: i.queue for i in catalogue.for_desk(desk.id)}
+        rules[desk.id] = DeskRules(
+            queues={q.id: q.line for q in desk.queues},
+            intents=intents,
+            default_queue=desk.default_queue,
+            second_line_queue=desk.second_line_queue,
+        )
+    return rules
+
+
+def _midpoint(start: datetime, end: datetime, share: float) -> datetime:
+    return start + (end - start) * share
+
+
+def history_of(ticket_id: int, past: PastTicket, rules: DeskRules) -> Ticket:
+    """The history the row describes. Steps whose time the old system did not keep happen at the first
+    response (or when logged), and a reopening sits between a first and the final resolution."""
+    lines = rules.queues
+    routed = past.queue or (rules.intents.get(past.intent) if past.intent else None)
+    final = routed or (rules.second_line_queue if past.escalated else rules.default_queue)
+    if past.escalated and lines[final] <= lines[rules.default_queue]:
+        final = rules.second_line_queue
+    passed_on = past.escalated or past.transferred
+    start = rules.default_queue if passed_on else final
+    ticket = Ticket.open(
+        ticket_id,
+        desk=past.desk,
+        requester=past.requester,
+        text=past.text,
+        source=past.source,
+        queue=rules.default_queue,
+        at=past.logged_at,
+        origin={"imported": past.ref},
+    )
+    logged = past.logged_at
+    if past.intent is not None or start != rules.default_queue:
+        intent = past.intent
+        ticket.triage(TriageDecision(intent, start, "P3", 1.0, "imported"), SYSTEM_ACTOR, logged)
+    worked_at = past.first_response_at or logged
+    agent = past.resolver
+    if past.first_response_at is not None:
+        ticket.assign(agent, agent, past.first_response_at)
+    if past.escalated:
+        ticket.escalate(final, agent, worked_at)
+    if past.transferred:
+        current = ticket.queue
+        target = final if final != current else _another_queue(rules, current)
+        ticket.transfer(target, agent, worked_at)
+    if past.follow_up:
+        ticket.follow_up(past.requester, worked_at)
+    if past.resolved_at is not None:
+        if past.reopened:
+            ticket.resolve(agent, _midpoint(worked_at, past.resolved_at, 1 / 3))
+            ticket.reopen(past.requester, _midpoint(worked_at, past.resolved_at, 2 / 3))
+        if past.self_service:
+            ticket.resolve(past.requester, past.resolved_at, resolution=Resolution.SELF_SERVICE)
+        else:
+            ticket.resolve(agent, past.resolved_at)
+        if past.rating is not None:
+            ticket.rate(past.requester, past.rating, past.rated_at or past.resolved_at)
+    return ticket
+
+
+def _another_queue(rules: DeskRules, current: str | None) -> str:
+    """Somewhere to have been transferred to when the row names no other queue: the same line first."""
+    line = rules.queues.get(current or "", 1)
+    others = [q for q in rules.queues if q != current]
+    same_line = [q for q in others if rules.queues[q] == line]
+    return (same_line or others)[0]
+
+
+def write(
+    session: Session,
+    records: list[PastTicket],
+    rules: Mapping[str, DeskRules],
+    calendar: WorkingCalendar,
+) -> tuple[int, int]:
+    """(new, already imported)."""
+    keys = [SOURCE_PREFIX + past.ref for past in records]
+    existing = sources.tickets_for_sources(session, keys)
+    projection = FactsProjection(calendar)
+    next_id = ticket_rows.max_ticket_id(session) + 1
+    tickets: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    facts: list[dict[str, Any]] = []
+    links: list[dict[str, object]] = []
+    new = 0
+    for past, key in zip(records, keys, strict=True):
+        if key in existing:
+            continue
+        ticket = history_of(next_id, past, rules[past.desk])
+        tickets.append(ticket_rows.ticket_row(ticket))
+        events.extend(ticket_rows.event_row(e) for e in ticket.pending)
+        facts.append(projection.row_of(ticket))
+        links.append({"source_key": key, "ticket_id": next_id})
+        next_id += 1
+        new += 1
+        if len(tickets) >= _CHUNK:
+            _flush(session, tickets, events, facts, links)
+            tickets, events, facts, links = [], [], [], []
+    _flush(session, tickets, events, facts, links)
+    if new:
+        ticket_rows.sync_ticket_id_sequence(session)
+    return new, len(records) - new
+
+
+def _flush(
+    session: Session,
+    tickets: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    facts: list[dict[str, Any]],
+    links: list[dict[str, object]],
+) -> None:
+    if not tickets:
+        return
+    # Projection rows first: events, facts and sources all refer to their ticket.
+    ticket_rows.bulk_insert_tickets(session, tickets)
+    ticket_rows.bulk_insert_events(session, events)
+    facts_rows.bulk_insert(session, facts)
+    sources.bulk_link_sources(session, links)
