@@ -40,7 +40,7 @@ class Sparkline:
     height: int
     runs: tuple[str, ...]  # SVG polyline points, "x,y x,y …"
     dots: tuple[tuple[float, float], ...]
-    last: tuple[float, float] | None
+    last: tuple[float, float]  # the latest published month, marked
     target_y: float | None
     floor_y: float | None
     label: str
@@ -52,10 +52,10 @@ def sparkline(
     target: float | None = None,
     floor: float | None = None,
 ) -> Sparkline | None:
-    if not any(value is not None for _, value in trend):
+    published = [(index, value) for index, (_, value) in enumerate(trend) if value is not None]
+    if not published:
         return None
-    values = [value for _, value in trend if value is not None]
-    levels = [*values, *(line for line in (target, floor) if line is not None)]
+    levels = [value for _, value in published] + [line for line in (target, floor) if line is not None]
     low, high = min(levels), max(levels)
     if high == low:  # a flat line sits in the middle rather than on an edge
         spread = abs(high) * 0.05 or 1.0
@@ -76,9 +76,7 @@ def sparkline(
             runs.append([])
         else:
             runs[-1].append((x(index), y(value)))
-    last_index = max(i for i, (_, value) in enumerate(trend) if value is not None)
-    last_value = trend[last_index][1]
-    assert last_value is not None
+    last_index, last_value = published[-1]
     return Sparkline(
         width=SPARK_WIDTH,
         height=SPARK_HEIGHT,

@@ -63,6 +63,10 @@ def render(dashboard: Dashboard) -> str:
         f"{month_name(dashboard.period)}, {desk_name(dashboard.desk)}. "
         f"Generated {local_time(dashboard.generated_at)} (UK time).",
         "",
+        "RAG: GREEN meets or beats the target; AMBER misses the target but meets or beats the floor; RED "
+        "misses the floor. DoT compares performance with the previous period. A month in brackets after a "
+        f"figure is the latest available before {month_name(dashboard.period)}.",
+        "",
     ]
     if not dashboard.areas:
         return "\n".join([*lines, "No KPIs are defined for this dashboard.", ""])
