@@ -15,8 +15,10 @@ from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
+from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.intake import IntakeService
 from servicebot.services.messages import TicketMessages
+from servicebot.services.outages import OutageService
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
@@ -36,6 +38,8 @@ class Services:
     tickets: TicketService
     queries: TicketQueries
     messages: TicketMessages
+    outages: OutageService
+    availability: AvailabilityMetric
     conversation: Conversation
     inbox: Inbox
 
@@ -179,6 +183,7 @@ def build_services(
     intake = IntakeService(db, triage, catalogue, settings, gate, clock)
     tickets = TicketService(db, catalogue, settings, clock, training)
     queries = TicketQueries(db, settings)
+    outages = OutageService(db, settings, clock)
     return Services(
         settings=settings,
         db=db,
@@ -189,6 +194,8 @@ def build_services(
         tickets=tickets,
         queries=queries,
         messages=TicketMessages(db),
-        conversation=Conversation(intake, tickets, queries, settings),
+        outages=outages,
+        availability=AvailabilityMetric(db, settings, clock),
+        conversation=Conversation(intake, tickets, queries, settings, outages),
         inbox=Inbox(inbox_db, clock),
     )
