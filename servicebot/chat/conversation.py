@@ -149,9 +149,14 @@ class Conversation:
         return tuple(
             # A service since removed from the config keeps its id as its title.
             ServiceOut(
-                o.service, titles.get(o.service, o.service), o.started_at, o.opened_by, o.note, o.planned
+                service=out.service,
+                title=titles.get(out.service, out.service),
+                since=out.started_at,
+                by=out.opened_by,
+                note=out.note,
+                planned=out.planned,
             )
-            for o in self.outages.open_outages()
+            for out in self.outages.open_outages()
         )
 
     def _ticket_command(self, command: TicketCommand, actor: Actor) -> Reply:

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebot.domain.availability import (
     Outage,
@@ -261,3 +263,60 @@ def test_a_year_of_500_outages_is_measured_per_day_not_per_minute() -> None:
     assert len(cal._hours) <= 366
     total_down = sum(r.downtime_seconds for r in results)
     assert 0 < total_down < sum(r.working_seconds for r in results)
+
+
+# -- against a brute force -------------------------------------------------------------------------------
+WINDOW_START = utc(2017, 3, 24, 0)  # Friday before the spring clock change, to the Tuesday after
+WINDOW_MINUTES = 5 * 24 * 60
+
+
+def brute_force(cal: WorkingCalendar, outages: list[Outage]) -> tuple[float, float, float]:
+    """Minute by minute: is it working time, is an agreed window on, is an unplanned impact on."""
+    working = down = planned = 0.0
+    for minute in range(WINDOW_MINUTES):
+        at = WINDOW_START + timedelta(minutes=minute)
+        hours = cal.working_hours_of(at.astimezone(LONDON).date())
+        if hours is None or not hours[0] <= at < hours[1]:
+            continue
+        working += 60
+
+        def on(o: Outage, at: datetime = at) -> bool:
+            return o.impact_start <= at < (o.impact_end or WINDOW_START + timedelta(minutes=WINDOW_MINUTES))
+
+        if any(on(o) for o in outages if o.planned):
+            planned += 60
+        elif any(on(o) for o in outages if not o.planned):
+            down += 60
+    return working, down, planned
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, WINDOW_MINUTES - 1),
+            st.integers(1, 2 * 24 * 60),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=6,
+    )
+)
+def test_the_arithmetic_agrees_with_counting_minutes(drawn: list[tuple[int, int, bool, bool]]) -> None:
+    outages = [
+        outage(
+            WINDOW_START + timedelta(minutes=begin),
+            None if still_open else WINDOW_START + timedelta(minutes=begin + length),
+            planned=is_planned,
+        )
+        for begin, length, is_planned, still_open in drawn
+    ]
+    cal = calendar()
+    result = measure_availability(
+        cal, WINDOW_START, WINDOW_START + timedelta(minutes=WINDOW_MINUTES), outages
+    )
+    working, down, planned = brute_force(cal, outages)
+    assert result.working_seconds == working
+    assert result.downtime_seconds == down
+    assert result.planned_seconds == planned
+    assert result.measure.numerator == working - down
