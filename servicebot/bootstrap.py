@@ -15,12 +15,14 @@ from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
+from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
 from servicebot.services.intake import IntakeService
 from servicebot.services.messages import TicketMessages
 from servicebot.services.metrics import MetricsService
+from servicebot.services.outages import OutageService
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
@@ -40,6 +42,8 @@ class Services:
     tickets: TicketService
     queries: TicketQueries
     messages: TicketMessages
+    outages: OutageService
+    availability: AvailabilityMetric
     conversation: Conversation
     inbox: Inbox
     facts: FactsService
@@ -190,6 +194,8 @@ def build_services(
     intake = IntakeService(db, triage, catalogue, settings, gate, clock)
     tickets = TicketService(db, catalogue, settings, clock, training)
     queries = TicketQueries(db, settings)
+    outages = OutageService(db, settings, clock)
+    availability = AvailabilityMetric(db, settings, clock)
     return Services(
         settings=settings,
         db=db,
@@ -200,9 +206,11 @@ def build_services(
         tickets=tickets,
         queries=queries,
         messages=TicketMessages(db),
-        conversation=Conversation(intake, tickets, queries, settings),
+        outages=outages,
+        availability=availability,
+        conversation=Conversation(intake, tickets, queries, settings, outages),
         inbox=Inbox(inbox_db, clock),
         facts=facts,
-        metrics=MetricsService(db, settings),
+        metrics=MetricsService(db, settings, availability.availability),
         imports=ImportService(db, settings, clock, catalogue, IMPORTERS),
     )

@@ -39,7 +39,7 @@ DEFAULT_CONFIDENCE_THRESHOLD = 0.55
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_QUEUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class UnknownDesk(InvalidInput):
@@ -109,7 +109,7 @@ class Queue(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _QUEUE_ID.match(value):
+        if not _SLUG.match(value):
             raise ValueError("queue ids are lower-case letters, digits and hyphens")
         return value
 
@@ -146,6 +146,43 @@ class Desk(_Strict):
         return next((q for q in self.queues if q.id == queue_id), None)
 
 
+class Service(_Strict):
+    """A service whose availability the council reports (ICT03/04/05): `availability:<id>` is its metric."""
+
+    id: str
+    title: str = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"service id {value!r} must be lower-case letters, digits and hyphens")
+        return value
+
+
+# Behind ICT03, ICT04 and ICT05; a servicebot.yaml without `services:` reports these.
+DEFAULT_SERVICES: tuple[Service, ...] = (
+    Service(id="network", title="Public Sector Network"),
+    Service(id="ict", title="ICT services"),
+    Service(id="email", title="Email"),
+)
+
+
+class UnknownService(InvalidInput):
+    """A service named by a person (a command, an import row) that is not configured."""
+
+    def __init__(self, service_id: str, services: Iterable[str]) -> None:
+        known = ", ".join(services)
+        super().__init__(
+            f"Unknown service {service_id!r}; "
+            + (
+                f"choose one of: {known}."
+                if known
+                else "no services are configured (services: in the config)."
+            )
+        )
+
+
 class Roles(_Strict):
     agents: SlackIds = []
     managers: SlackIds = []
@@ -157,7 +194,17 @@ class FileConfig(_Strict):
     timezone: str = "Europe/London"
     working_hours: WorkingHours = WorkingHours()
     desks: dict[str, Desk]
+    services: tuple[Service, ...] = DEFAULT_SERVICES
     roles: Roles = Roles()
+
+    @field_validator("services")
+    @classmethod
+    def _services_unique(cls, services: tuple[Service, ...]) -> tuple[Service, ...]:
+        ids = [service.id for service in services]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"service id(s) given twice: {', '.join(twice)}; each service is listed once")
+        return services
 
     @field_validator("timezone")
     @classmethod
@@ -200,6 +247,7 @@ class Settings(_Strict):
     timezone: str
     working_hours: WorkingHours
     desks: dict[str, Desk]
+    services: tuple[Service, ...] = DEFAULT_SERVICES
     agents: frozenset[str]
     managers: frozenset[str]
     model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
@@ -235,6 +283,13 @@ class Settings(_Strict):
             return self.desks[desk_id]
         except KeyError:
             raise UnknownDesk(desk_id, self.desks) from None
+
+    def service(self, service_id: str) -> Service:
+        """The one check of a service id, wherever it comes from (chat, an import, a KPI source)."""
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise UnknownService(service_id, (s.id for s in self.services))
 
     def calendar(self) -> WorkingCalendar:
         """Working time for metrics and the demo: these hours, England and Wales bank holidays, closures."""
@@ -419,6 +474,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "timezone": file_config.timezone,
         "working_hours": file_config.working_hours,
         "desks": file_config.desks,
+        "services": file_config.services,
         "agents": frozenset(file_config.roles.agents) | env_ids("SERVICEBOT_AGENTS"),
         "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
         "model_cache_dir": _model_cache_dir(env),

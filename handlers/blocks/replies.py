@@ -12,6 +12,7 @@ from servicebot.chat.replies import (
     ConfirmReply,
     IntakeReply,
     Reply,
+    ServiceOut,
     SmallTalkReply,
     StatusReply,
     TextReply,
@@ -55,10 +56,24 @@ def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz:
         ]
         return reply.title, [section(f"*{reply.title}*\n" + "\n".join(lines))]
     if isinstance(reply, StatusReply):
+        lines = [_service_out(out, tz) for out in reply.outages]
+        outages = [section("*Services out*\n" + "\n".join(lines))] if lines else []
         if not reply.rows:
-            return "No open tickets.", [section("No open tickets.")]
+            return "No open tickets.", [section("No open tickets."), *outages]
         width = max(len(q) for q, _, _ in reply.rows)
         table = "\n".join(f"{q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows))
         title = "Open tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
-        return title, [section(f"*{title}*\n```{table}```")]
+        return title, [section(f"*{title}*\n```{table}```"), *outages]
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _service_out(out: ServiceOut, tz: ZoneInfo) -> str:
+    kind = "planned maintenance" if out.planned else "out"
+    since = f"{out.since.astimezone(tz):%d %b %H:%M}"
+    line = f"• *{escape(out.title)}* (`{out.service}`) {kind} since {since}, recorded by {_who(out.by)}"
+    return line + (f": {escape(out.note)}" if out.note else "")
+
+
+def _who(user: str) -> str:
+    # An import records "import", not a person; only Slack ids become mentions.
+    return f"<@{user}>" if user[:1] in "UW" else escape(user)

@@ -57,7 +57,7 @@ TICKET_VERBS = {
 
 # Words after "help" that ask about the commands rather than for help with a problem ("help me" is a plea).
 _HELP_TOPICS = frozenset(
-    {"commands", "command", "please", "pls", "?", "status", "mine", "new", "log", *TICKET_VERBS}
+    {"commands", "command", "please", "pls", "?", "status", "mine", "new", "log", "outage", *TICKET_VERBS}
 )
 
 
@@ -102,7 +102,16 @@ class TicketCommand:
     arg: str = ""
 
 
-Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage | AboutTicket
+@dataclass(frozen=True)
+class OutageCommand:
+    """`outage start <service> [note]` or `outage end <service>`: a service is out, or back (staff only)."""
+
+    action: Literal["start", "end"]
+    service: str
+    note: str = ""
+
+
+Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage | AboutTicket | OutageCommand
 
 
 def parse(line: str) -> Command:
@@ -125,6 +134,10 @@ def parse(line: str) -> Command:
         return SimpleCommand("mine")
     if head in ("new", "log"):
         return NewQuery(text[len(words[0]) :].strip(), explicit=True)
+    if bare == "outage":
+        outage = _outage(text)
+        if outage is not None:
+            return outage
     if head in TICKET_VERBS:
         token = words[1] if len(words) >= 2 else ""
         if _REF_TOKEN.match(token) or _LOOKS_LIKE_REF.match(token):
@@ -145,6 +158,20 @@ def parse(line: str) -> Command:
     if mentioned is not None:
         return AboutTicket(parse_ref(mentioned.group(0)), text)
     return NewQuery(text)
+
+
+def _outage(text: str) -> Command | None:
+    """`outage start|end <service> …`; a bare or half `outage` gets its usage; a longer line that is not
+    one ("outage on the network at county hall") is someone reporting a problem: None, triage it."""
+    parts = text.split(maxsplit=3)
+    action = parts[1].lower() if len(parts) > 1 else ""
+    if action in ("start", "end") and len(parts) >= 3:
+        # `end` takes no note: the words after the service are the person saying so, not data to keep.
+        note = parts[3].strip() if action == "start" and len(parts) > 3 else ""
+        return OutageCommand("start" if action == "start" else "end", parts[2].lower(), note)
+    if len(parts) <= 2 or action in ("start", "end"):
+        return CommandUsage("outage", parts[0].lower().lstrip("/"))
+    return None
 
 
 # -- the verbs that change a ticket, and the service call each one makes ------------------------------
@@ -215,6 +242,7 @@ TICKET_COMMANDS: dict[str, Run] = {
 
 
 _SIMPLE_FORMS = {"status": "status [desk]", "mine": "mine", "help": "help"}
+OUTAGE_FORMS = ("outage start <service> [note]", "outage end <service>")
 USAGE: dict[str, str] = {
     "show": "show T-00042",
     "assign": "assign T-00042 [@someone]",
@@ -234,11 +262,11 @@ USAGE: dict[str, str] = {
 
 def _near_miss(word: str) -> str | None:
     """The command word one typo away from `word` ("asign" → assign), if there is exactly one."""
-    if len(word) < 4 or word in TICKET_VERBS or word in _SIMPLE_FORMS:
+    if len(word) < 4 or word in TICKET_VERBS or word in _SIMPLE_FORMS or word == "outage":
         return None
     close = {
         TICKET_VERBS.get(verb, verb)
-        for verb in (*TICKET_VERBS, *_SIMPLE_FORMS)
+        for verb in (*TICKET_VERBS, *_SIMPLE_FORMS, "outage")
         if len(verb) >= 4 and Levenshtein.distance(word, verb, score_cutoff=1) <= 1
     }
     return close.pop() if len(close) == 1 else None
@@ -246,10 +274,18 @@ def _near_miss(word: str) -> str | None:
 
 def usage(command: CommandUsage) -> tuple[Span, ...]:
     """What a mistyped command is answered with: its usage, and how to log the words as a request."""
-    form = USAGE.get(command.verb) or _SIMPLE_FORMS[command.verb]
-    if command.near_miss:
-        said: tuple[Span, ...] = (Code(command.typed), " is not a command; did you mean ", Code(form), "?")
+    said: tuple[Span, ...]
+    if command.verb == "outage":
+        forms: tuple[Span, ...] = (Code(OUTAGE_FORMS[0]), " or ", Code(OUTAGE_FORMS[1]))
+        if command.near_miss:
+            said = (Code(command.typed), " is not a command; did you mean ", *forms, "?")
+        else:
+            said = (Code(command.typed), " needs start or end and a service: ", *forms, ".")
+    elif command.near_miss:
+        form = USAGE.get(command.verb) or _SIMPLE_FORMS[command.verb]
+        said = (Code(command.typed), " is not a command; did you mean ", Code(form), "?")
     else:
+        form = USAGE.get(command.verb) or _SIMPLE_FORMS[command.verb]
         if command.typed != command.verb and command.typed in TICKET_VERBS:
             form = command.typed + form[form.index(" ") :]
         said = (Code(command.typed), " needs a ticket reference: ", Code(form), ".")
@@ -266,7 +302,7 @@ _HELP_ROWS: tuple[tuple[Span, ...], ...] = (
         Emphasis("Shall I log this?"),
         ")",
     ),
-    (Code("status [desk]"), ": open tickets by queue"),
+    (Code("status [desk]"), ": open tickets by queue, and the services out"),
     (Code("mine"), ": your tickets (agents: assigned to you; everyone else: raised by you)"),
     (Code("show T-00042"), ": a ticket and its history"),
     (Code("assign T-00042 [@someone]"), ", ", Code("resolve T-00042 [note]")),
@@ -289,6 +325,7 @@ _HELP_ROWS: tuple[tuple[Span, ...], ...] = (
         " (self-help), ",
         Code("rate T-00042 up|down"),
     ),
+    (Code(OUTAGE_FORMS[0]), ", ", Code(OUTAGE_FORMS[1]), ": a service is out, or back (agents)"),
     (Code("help"), ": this message"),
 )
 HELP = say(

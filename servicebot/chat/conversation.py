@@ -15,6 +15,7 @@ from servicebot.chat.commands import (
     Command,
     CommandUsage,
     NewQuery,
+    OutageCommand,
     SimpleCommand,
     TicketCommand,
     parse,
@@ -24,6 +25,7 @@ from servicebot.chat.replies import (
     ConfirmReply,
     IntakeReply,
     Reply,
+    ServiceOut,
     SmallTalkReply,
     StatusReply,
     TextReply,
@@ -35,6 +37,7 @@ from servicebot.domain.errors import InvalidInput, UserError
 from servicebot.domain.message import Code, from_marked, say
 from servicebot.services.actors import Actor
 from servicebot.services.intake import IntakeService, Source
+from servicebot.services.outages import OutageService
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.triage.gate import Verdict
@@ -42,12 +45,18 @@ from servicebot.triage.gate import Verdict
 
 class Conversation:
     def __init__(
-        self, intake: IntakeService, tickets: TicketService, queries: TicketQueries, settings: Settings
+        self,
+        intake: IntakeService,
+        tickets: TicketService,
+        queries: TicketQueries,
+        settings: Settings,
+        outages: OutageService,
     ) -> None:
         self.intake = intake
         self.tickets = tickets
         self.queries = queries
         self.settings = settings
+        self.outages = outages
         # The last message each person was asked "Shall I log this?" about, so a bare `log` can answer
         # it. Memory, not the database: the Log it button carries everything; this is a typing shortcut.
         self._asked: OrderedDict[str, tuple[str, Source, str | None]] = OrderedDict()
@@ -85,6 +94,10 @@ class Conversation:
             return TextReply(say(*usage(command)), ok=False)
         if isinstance(command, SimpleCommand):
             return self._simple(command, actor, desk)
+        if isinstance(command, OutageCommand):
+            if command.action == "start":
+                return TextReply(self.outages.start(command.service, actor, command.note).message)
+            return TextReply(self.outages.end(command.service, actor).message)
         return self._ticket_command(command, actor)
 
     def _new_query(self, command: NewQuery, actor: Actor, source: Source, desk: str | None) -> Reply:
@@ -129,7 +142,22 @@ class Conversation:
         wanted = command.arg or desk
         if wanted:
             self.settings.desk(wanted)
-        return StatusReply(wanted, tuple(self.queries.queue_status(wanted)))
+        return StatusReply(wanted, tuple(self.queries.queue_status(wanted)), self._services_out())
+
+    def _services_out(self) -> tuple[ServiceOut, ...]:
+        titles = {service.id: service.title for service in self.settings.services}
+        return tuple(
+            # A service since removed from the config keeps its id as its title.
+            ServiceOut(
+                service=out.service,
+                title=titles.get(out.service, out.service),
+                since=out.started_at,
+                by=out.opened_by,
+                note=out.note,
+                planned=out.planned,
+            )
+            for out in self.outages.open_outages()
+        )
 
     def _ticket_command(self, command: TicketCommand, actor: Actor) -> Reply:
         ticket_id = command.ticket_id

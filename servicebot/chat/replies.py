@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from servicebot.domain.message import Message
 from servicebot.domain.tickets import Ticket
@@ -56,9 +57,23 @@ class TicketListReply:
 
 
 @dataclass(frozen=True)
+class ServiceOut:
+    """A service with an open outage, as `status` shows it."""
+
+    service: str
+    title: str
+    since: datetime
+    by: str
+    note: str = ""
+    planned: bool = False
+
+
+@dataclass(frozen=True)
 class StatusReply:
     desk: str | None
     rows: tuple[tuple[str, str, int], ...] = field(default=())
+    # Services are the council's, not a desk's: every status shows those out.
+    outages: tuple[ServiceOut, ...] = ()
 
 
 Reply = TextReply | SmallTalkReply | ConfirmReply | IntakeReply | TicketReply | TicketListReply | StatusReply

@@ -9,6 +9,7 @@ from servicebot.chat.replies import (
     ConfirmReply,
     IntakeReply,
     Reply,
+    ServiceOut,
     SmallTalkReply,
     StatusReply,
     TextReply,
@@ -60,12 +61,23 @@ def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
         return "\n".join([f"{reply.title}:"] + [f"  {ticket_line(t, catalogue, tz)}" for t in reply.tickets])
     if isinstance(reply, StatusReply):
         if not reply.rows:
-            return "No open tickets."
-        width = max(len(q) for q, _, _ in reply.rows)
-        lines = [f"Open tickets by queue and status{f' ({reply.desk})' if reply.desk else ''}:"]
-        lines += [f"  {q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows)]
+            lines = ["No open tickets."]
+        else:
+            width = max(len(q) for q, _, _ in reply.rows)
+            lines = [f"Open tickets by queue and status{f' ({reply.desk})' if reply.desk else ''}:"]
+            lines += [f"  {q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows)]
+        if reply.outages:
+            lines.append("Services out:")
+            lines += [f"  {_service_out(out, tz)}" for out in reply.outages]
         return "\n".join(lines)
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _service_out(out: ServiceOut, tz: ZoneInfo) -> str:
+    kind = "planned maintenance" if out.planned else "out"
+    since = f"{out.since.astimezone(tz):%d %b %H:%M}"
+    line = f"{out.title} ({out.service}) {kind} since {since}, recorded by {out.by}"
+    return line + (f": {out.note}" if out.note else "")
 
 
 def _intake(reply: IntakeReply, catalogue: Catalogue, tz: ZoneInfo) -> str:

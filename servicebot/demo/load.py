@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from servicebot.demo import outages as demo_outages
 from servicebot.demo import telephony
 from servicebot.demo.generator import Generator
 from servicebot.demo.report import Tally, report
 from servicebot.demo.writer import Writer, wide_sqlite_cache
 from servicebot.domain.periods import Period
 from servicebot.storage import calls as call_rows
+from servicebot.storage import outages as outage_rows
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.facts import FactsProjection
 
@@ -82,10 +84,22 @@ def load_demo(
             telephony.calls(start_local.date(), last_day, generator.calendar, seed, services.settings.desks)
         )
         call_rows.upsert(session, phone, f"demo seed {seed}")
+        services_out = list(
+            demo_outages.outages(
+                Period.of(start_local.date()),
+                Period.of(last_day),
+                generator.calendar,
+                seed,
+                {s.id for s in services.settings.services},
+            )
+        )
+        outage_rows.upsert(session, services_out, f"demo seed {seed}")
 
     answered = sum(row.answered for row in phone)
     return (
         report(services.settings, tallies, start_local, end_local, seed)
         + f" Telephony: {answered:,} calls answered on {len({(r.desk, r.line) for r in phone})} lines"
-        + f" (severe weather in {telephony.storm_month(Period.of(last_day))})."
+        + f" (severe weather in {telephony.storm_month(Period.of(last_day))});"
+        + f" {len(services_out)} outages of {', '.join(sorted({o.service for o in services_out}))}"
+        + f" ({sum(o.planned for o in services_out)} planned)."
     )

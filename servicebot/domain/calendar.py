@@ -53,6 +53,9 @@ class WorkingCalendar:
         # The package builds a year's holidays in Python on each lookup; the demo asks hundreds of thousands
         # of times, so each year is computed once.
         self._bank_holidays: dict[int, frozenset[date]] = {}
+        # Each day's opening hours in UTC, once: availability measures a year of outages for each service
+        # and period, and the zone conversion is the cost of every day it walks.
+        self._hours: dict[date, tuple[datetime, datetime] | None] = {}
 
     def bank_holidays(self, year: int) -> frozenset[date]:
         """England and Wales bank holidays of `year`, as gov.uk lists them."""
@@ -76,12 +79,18 @@ class WorkingCalendar:
 
     def working_hours_of(self, day: date) -> tuple[datetime, datetime] | None:
         """The day's opening and closing instants in UTC, ready to compare with stored times."""
-        if not self.is_working_day(day):
-            return None
-        return (
-            datetime.combine(day, self.opens, self.tz).astimezone(UTC),
-            datetime.combine(day, self.closes, self.tz).astimezone(UTC),
+        if day in self._hours:
+            return self._hours[day]
+        hours = (
+            (
+                datetime.combine(day, self.opens, self.tz).astimezone(UTC),
+                datetime.combine(day, self.closes, self.tz).astimezone(UTC),
+            )
+            if self.is_working_day(day)
+            else None
         )
+        self._hours[day] = hours
+        return hours
 
     def add_working(self, at: datetime, minutes: float) -> datetime:
         """`minutes` of working time after `at`, skipping nights, weekends and bank holidays."""

@@ -10,6 +10,7 @@ from servicebot.imports import calls, tickets
 from servicebot.imports.csvfile import Parsed
 from servicebot.services import past_tickets
 from servicebot.services.imports import ImportContext, Importer, Written
+from servicebot.services.outages import outage_importer
 from servicebot.storage import calls as call_rows
 
 
@@ -35,4 +36,5 @@ def _write_tickets(session: Session, records: list[Any], batch: str, context: Im
 IMPORTERS: list[Importer] = [
     Importer("calls", ",".join(calls.COLUMNS), _parse_calls, _write_calls),
     Importer("tickets", ",".join((*tickets.REQUIRED, *tickets.OPTIONAL)), _parse_tickets, _write_tickets),
+    outage_importer(),
 ]

@@ -205,8 +205,8 @@ class MetricsService:
         """Refuse a source that names no metric, or a desk or service that is not configured."""
         name, argument = split_source(source)
         if name == AVAILABILITY:
-            services = [s.id for s in getattr(self.settings, "services", ())]
-            if services and argument not in services:
+            services = [s.id for s in self.settings.services]
+            if argument not in services:
                 raise InvalidInput(
                     f"source {source!r}: no service {argument!r}; the services are {', '.join(services)}"
                 )

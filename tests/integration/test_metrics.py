@@ -208,3 +208,18 @@ def test_a_dry_run_of_past_tickets_writes_nothing(services: Services, tmp_path: 
     assert dry.written.new == 5
     with services.db.read() as session:
         assert session.execute(select(func.count()).select_from(tickets)).scalar_one() == 0
+
+
+def test_availability_is_a_metric_source_like_any_other(services: Services, tmp_path: Path) -> None:
+    # Email down 10:00-12:00 on Monday 5 December 2016: 2 of December's 200 working hours (22 weekdays
+    # less the Boxing Day and Christmas substitute bank holidays, 10 hours each).
+    path = tmp_path / "outages.csv"
+    path.write_text("service,start,end\nemail,2016-12-05T10:00,2016-12-05T12:00\n", encoding="utf-8")
+    assert services.imports.run("outages", path).written.new == 1
+    email = services.metrics.series("availability:email", [NOV, DEC])
+    assert email[NOV] == Measure(100.0, email[NOV].denominator, email[NOV].denominator)
+    assert email[DEC] == Measure(99.0, 198 * 3600, 200 * 3600)
+    from servicebot.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="no service 'mail'; the services are network, ict, email"):
+        services.metrics.series("availability:mail", [DEC])

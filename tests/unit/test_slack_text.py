@@ -23,18 +23,20 @@ def test_errors_carry_the_same_structure_as_replies() -> None:
     assert mrkdwn(error.message) == "Rate with `up`, e.g. _now_"
 
 
-# The help text as it stood when the core still wrote Slack markup itself (plus issue 8's `new`/`log` row):
+# The help text as it stood when the core still wrote Slack markup itself (plus issue 8's `new`/`log` row
+# and issue 9's outages):
 # Slack must see exactly this markup.
 SLACK_HELP_BEFORE = """*ServiceBot* logs and routes your request. Just describe the problem,
 e.g. _"outlook keeps asking for my password"_. Commands:
 • `new <text>`: log your words as a ticket as they stand (`log` answers _Shall I log this?_)
-• `status [desk]`: open tickets by queue
+• `status [desk]`: open tickets by queue, and the services out
 • `mine`: your tickets (agents: assigned to you; everyone else: raised by you)
 • `show T-00042`: a ticket and its history
 • `assign T-00042 [@someone]`, `resolve T-00042 [note]`
 • `escalate T-00042 [queue]`, `transfer T-00042 <queue>`
 • `reopen T-00042 [reason]`, `intent T-00042 <intent_id>`, `callback T-00042 [note]`, `note T-00042 <text>`
 • `pick T-00042 <intent_id|none>`, `fixed T-00042` / `notfixed T-00042` (self-help), `rate T-00042 up|down`
+• `outage start <service> [note]`, `outage end <service>`: a service is out, or back (agents)
 • `help`: this message"""
 
 
