@@ -16,6 +16,7 @@ from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
 from servicebot.services.intake import IntakeService
+from servicebot.services.kpis import KpiService
 from servicebot.services.messages import TicketMessages
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
@@ -38,6 +39,7 @@ class Services:
     messages: TicketMessages
     conversation: Conversation
     inbox: Inbox
+    kpis: KpiService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -191,4 +193,10 @@ def build_services(
         messages=TicketMessages(db),
         conversation=Conversation(intake, tickets, queries, settings),
         inbox=Inbox(inbox_db, clock),
+        kpis=build_kpis(db, settings, clock),
     )
+
+
+def build_kpis(db: Database, settings: Settings, clock: Clock = utc_now) -> KpiService:
+    """The KPI service on its own, for the commands that need nothing else (no triage model to load)."""
+    return KpiService(db, settings, clock)

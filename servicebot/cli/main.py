@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
+from servicebot.cli import kpis
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -103,6 +104,8 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--batch", type=_text, help="an import's batch name, as 'intents import' printed it")
     revoke.add_argument("--by", type=_user_id, default="cli", help="who is revoking (recorded for audit)")
     revoke.add_argument("--reason", type=_text, default="revoked from the command line")
+
+    kpis.add_commands(commands, path=_path, user_id=_user_id, text=_text)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -271,6 +274,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         from servicebot.cli import db
 
         return db.run(args, settings)
+    if args.command in ("kpi", "dashboard"):
+        return kpis.run(args, settings)
     if args.command == "console":
         desk_option(settings, args.desk)
         _console_role(settings, args.user, args.role)  # refused before the database is opened
