@@ -9,7 +9,8 @@ are compared at the same precision (the definitions loader refuses a threshold f
 
 Which figure is which:
 - *shown*: the latest month up to and including the dashboard's period with a published figure (a value,
-  or a year-to-date figure alone), no further back than 12 months ("or the latest available month").
+  or a year-to-date figure alone), no further back than 12 months, 24 for an annual figure (the year's
+  figure stays the latest until the next is published): "or the latest available month".
 - *year to date*: the financial year (April to March) up to the shown month. A published YTD figure is used
   as given; otherwise rates and averages are the sum of numerators over the sum of denominators (never an
   average of monthly percentages: a month without its counts makes the YTD unknown), counts and money are
@@ -24,7 +25,7 @@ Which figure is which:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from servicebot.domain.kpis import (
     ActivityRow,
@@ -44,16 +45,22 @@ from servicebot.domain.periods import Period, span
 Series = Mapping[Period, Measure]
 # How far back "the latest available month" may reach: a figure older than a year is not this year's news.
 LOOKBACK_MONTHS = 12
+# An annual figure is filed under March and stays the latest until the next year's is published, which
+# can be months after that year ends: the last two Marches are within reach.
+ANNUAL_LOOKBACK_MONTHS = 24
 TREND_MONTHS = 12
 # Units whose year to date is the sum of the months; the others are rates or averages (n/d).
 SUMMED_UNITS = frozenset({Unit.COUNT, Unit.CURRENCY})
+# Enough digits for any finite float at any published precision (the default 28 would refuse 1e30 at 4
+# places rather than round it).
+_EXACT = Context(prec=400)
 
 
 def published(value: float, decimals: int) -> Decimal:
     """The figure as printed at `decimals` places, half away from zero. Rounded to 9 places first so that
     float noise from division (98.44999999999999 for 98.45) cannot tip a half the wrong way."""
     exact = Decimal(repr(round(value, 9)))
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def _beats_or_meets(value: Decimal, bar: Decimal, polarity: Polarity) -> bool:
@@ -162,9 +169,15 @@ def previous_year(
     return value_at(series, then)
 
 
-def latest_published(series: Series, published_ytd: Mapping[Period, float], period: Period) -> Period | None:
-    """The latest month up to and including `period`, within the lookback, with a value or a YTD figure."""
-    for candidate in reversed(span(period.shift(-(LOOKBACK_MONTHS - 1)), period)):
+def lookback(definition: KpiDefinition) -> int:
+    return ANNUAL_LOOKBACK_MONTHS if definition.frequency is Frequency.ANNUAL else LOOKBACK_MONTHS
+
+
+def latest_published(
+    series: Series, published_ytd: Mapping[Period, float], period: Period, months: int = LOOKBACK_MONTHS
+) -> Period | None:
+    """The latest month up to and including `period`, within `months`, with a value or a YTD figure."""
+    for candidate in reversed(span(period.shift(-(months - 1)), period)):
         if value_at(series, candidate) is not None or candidate in published_ytd:
             return candidate
     return None
@@ -177,9 +190,10 @@ def trend(series: Series, period: Period) -> tuple[tuple[Period, float | None], 
 
 def months_needed(period: Period) -> list[Period]:
     """Every month a row for `period` can look at: the lookback, then a year before that for the previous
-    year's figure and the financial year to date behind it."""
-    earliest = period.shift(-(LOOKBACK_MONTHS - 1)).year_earlier.financial_year_start
-    return span(earliest, period)
+    year's figure (and, for flow measures, the financial year to date behind it)."""
+    flow = period.shift(-(LOOKBACK_MONTHS - 1)).year_earlier.financial_year_start
+    annual = period.shift(-(ANNUAL_LOOKBACK_MONTHS - 1)).year_earlier
+    return span(min(flow, annual), period)
 
 
 def kpi_row(
@@ -190,7 +204,7 @@ def kpi_row(
     commentary: Commentary | None = None,
 ) -> KpiRow:
     """One KPI on the dashboard for `period`. A suspended KPI keeps its figures but gets no RAG."""
-    shown = latest_published(series, published_ytd, period)
+    shown = latest_published(series, published_ytd, period, lookback(definition))
     thresholds = definition.thresholds_for(shown or period)
     polarity, decimals = definition.polarity, definition.decimals
     if shown is None:
@@ -230,7 +244,7 @@ def activity_row(
 ) -> ActivityRow:
     """One activity indicator: its expected range is tested against the year-to-date total for flow
     measures and against the period's own value for snapshot (and annual) ones. Suspended: no alert."""
-    shown = latest_published(series, published_ytd, period)
+    shown = latest_published(series, published_ytd, period, lookback(definition))
     thresholds = definition.thresholds_for(shown or period)
     if shown is None:
         value = ytd = last_year = None

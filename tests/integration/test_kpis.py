@@ -258,3 +258,11 @@ def test_stored_comments_round_trip_in_utc(db: Database) -> None:
         store.add_comment(session, Commentary("CS01", DEC, "c", "a", None, "U1", at))
     with db.read() as session:
         assert store.latest_comments(session, ["CS01"], [DEC])[("CS01", DEC)].at == at
+
+
+def test_the_default_file_round_trips_through_the_database(kpis: KpiService) -> None:
+    """Stored as JSON of the validated definition, read back equal: units, years, desks, decimals."""
+    from servicebot.kpis.definitions import DEFAULT_FILE
+
+    kpis.load_definitions(DEFAULT_FILE)
+    assert kpis.list() == default_definitions(("ict", "contact"))

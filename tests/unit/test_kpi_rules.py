@@ -4,6 +4,7 @@ dashboard rows built from them. Pure functions, no database."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -94,6 +95,7 @@ def test_published_rounds_halves_away_from_zero_despite_float_noise() -> None:
     assert str(rules.published(98.44999999999999, 1)) == "98.5"  # 98.45 as division makes it
     assert str(rules.published(98.4449, 1)) == "98.4"
     assert str(rules.published(-2.5, 0)) == "-3"
+    assert rules.published(1e300, 4) == Decimal("1e300")  # no figure is too large to round
 
 
 # -- direction of travel ------------------------------------------------------------------------------------
@@ -283,5 +285,29 @@ def test_activity_flow_is_tested_on_its_ytd_and_snapshot_on_its_value() -> None:
 def test_months_needed_reach_the_previous_years_ytd() -> None:
     months = rules.months_needed(DEC)
     assert months[-1] == DEC
-    # Shown as early as Jan 2016; its previous year is Jan 2015, whose YTD starts April 2014.
-    assert months[0] == Period(2014, 4)
+    # An annual figure shown as early as Jan 2015 has its previous year in Jan 2014; a monthly one shown
+    # in Jan 2016 has its previous year's YTD from April 2014.
+    assert months[0] == Period(2014, 1)
+
+
+counts = st.tuples(st.integers(0, 10_000), st.integers(1, 10_000)).map(lambda nd: (min(nd), max(nd)))
+
+
+@given(months=st.lists(counts, min_size=1, max_size=12))
+def test_ytd_is_the_sum_of_numerators_over_the_sum_of_denominators(months: list[tuple[int, int]]) -> None:
+    series = {Period(2016, 4).shift(i): Measure(100 * n / d, n, d) for i, (n, d) in enumerate(months)}
+    last = Period(2016, 4).shift(len(months) - 1)
+    expected = 100 * sum(n for n, _ in months) / sum(d for _, d in months)
+    assert rules.year_to_date(kpi(), series, {}, last) == pytest.approx(expected)
+
+
+def test_an_annual_figure_is_shown_until_the_next_one_is_due() -> None:
+    """Filed under March, a year's figure stays the latest through the next March, when the new one may
+    not be published yet."""
+    annual = kpi(frequency=Frequency.ANNUAL)
+    series = {Period(2015, 3): Measure(64.0), Period(2016, 3): Measure(74.0)}
+    for period in (Period(2016, 3), Period(2016, 12), Period(2017, 3), Period(2017, 8)):
+        row = rules.kpi_row(annual, series, {}, period)
+        assert (row.shown, row.value, row.dot) == (Period(2016, 3), 74.0, Dot.IMPROVED), period
+    assert rules.kpi_row(annual, series, {}, Period(2018, 3)).shown is None
+    assert rules.months_needed(Period(2017, 3))[0] <= Period(2014, 4)
