@@ -84,3 +84,82 @@ def test_annual_figures_are_shown_from_their_march(reproduced: dict[str, Any]) -
     rows = _by_ref(reproduced["kpis"])
     assert rows["HR11"]["shown"] == rows["PI03"]["shown"] == "2016-03"
     assert rows["ICT01"]["shown"] == "2016-12"
+
+
+def _kpi(ref: str, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ref": ref,
+        "description": f"{ref} as printed",
+        "service_area": "Test Services",
+        "director": "A Director",
+        "cabinet_member": "A Member",
+        "delivery_by": "In-house",
+        "unit": "%",
+        "polarity": "higher_is_better",
+        "frequency": "monthly",
+        "previous_year": None,
+    }
+    base.update(fields)
+    printed = {
+        key: None if base.get(key) is None else f"{base[key]:g}%"
+        for key in ("latest", "ytd", "target", "floor")
+    }
+    base.setdefault("as_printed", printed)
+    return base
+
+
+# A dashboard for February 2017 in the same shape, with the rows December 2016 lacks: a quarterly KPI (its
+# latest quarter ended in December), a suspended one, an annual lower-is-better one whose previous year is
+# its previous period, figures printed to one decimal place exactly on a lower-is-better target and floor,
+# a KPI with only its YTD published this month, and an activity range printed the wrong way round.
+FEBRUARY: dict[str, Any] = {
+    "period": "2017-02",
+    "kpis": [
+        _kpi("QA01", frequency="quarterly", latest=82.0, month_rag="AMBER", dot="improved", ytd=81.0,
+             ytd_rag="AMBER", target=85.0, floor=80.0, previous_year=79.0),
+        _kpi("SU01", suspended=True, latest=50.0, month_rag=None, dot="fell", ytd=55.0, ytd_rag=None,
+             target=90.0, floor=80.0),
+        _kpi("AN01", frequency="annual", polarity="lower_is_better", latest=12.0, month_rag="AMBER",
+             dot="improved", ytd=None, ytd_rag=None, target=10.0, floor=15.0, previous_year=14.0),
+        _kpi("LB01", polarity="lower_is_better", latest=5.0, month_rag="GREEN", dot="unchanged", ytd=15.0,
+             ytd_rag="AMBER", target=5.0, floor=15.0, previous_year=6.1,
+             as_printed={"latest": "5.0%", "ytd": "15.0%", "target": "5.0%", "floor": "15.0%"}),
+        _kpi("YT01", latest=None, month_rag=None, dot=None, ytd=70.0, ytd_rag="AMBER", target=75.0,
+             floor=65.0),
+    ],
+    "activity": [
+        {"ref": "AC01", "description": "Visits", "service_area": "Test Services", "ytd": 150.0,
+         "ytd_as_printed": "150", "upper": 100.0, "lower": 200.0, "in_expected_range": "Yes",
+         "previous": 140.0},
+        {"ref": "AC02", "description": "Calls", "service_area": "Test Services", "ytd": 350.0,
+         "ytd_as_printed": "350", "upper": 300.0, "lower": 200.0, "in_expected_range": "Above",
+         "previous": None},
+    ],
+}  # fmt: skip
+
+
+def test_another_dashboard_with_quarterly_suspended_and_annual_rows(tmp_path: Path) -> None:
+    definitions, values = convert(FEBRUARY)
+    (tmp_path / "kpis.yaml").write_text(definitions, encoding="utf-8")
+    (tmp_path / "values.csv").write_text(values, encoding="utf-8")
+    loaded = servicebot(tmp_path, "kpi", "load", "--definitions", "kpis.yaml", "--values", "values.csv")
+    assert loaded.returncode == 0, loaded.stderr
+    shown = servicebot(tmp_path, "dashboard", "--period", "2017-02")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    rows = _by_ref(data["kpis"])
+    for published in FEBRUARY["kpis"]:
+        row = rows[published["ref"]]
+        printed = (published["month_rag"], published["ytd_rag"], published["dot"], published["previous_year"])
+        assert (row["rag"], row["ytd_rag"], row["dot"], row["previous_year"]) == printed, published["ref"]
+        assert (row["value"], row["ytd"]) == (published["latest"], published["ytd"]), published["ref"]
+    assert (rows["QA01"]["shown"], rows["AN01"]["shown"], rows["YT01"]["shown"]) == (
+        "2016-12",
+        "2016-03",
+        "2017-02",
+    )
+    activity = _by_ref(data["activity"])
+    for published in FEBRUARY["activity"]:
+        row = activity[published["ref"]]
+        assert row["in_expected_range"] == published["in_expected_range"], published["ref"]
+        assert row["previous_year"] == published["previous"]

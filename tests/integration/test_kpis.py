@@ -13,6 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from servicebot.bootstrap import Services
 from servicebot.config import Settings
 from servicebot.domain.errors import InvalidInput, NotFound
 from servicebot.domain.kpis import Dot, InRange, Measure, Rag
@@ -266,3 +267,8 @@ def test_the_default_file_round_trips_through_the_database(kpis: KpiService) -> 
 
     kpis.load_definitions(DEFAULT_FILE)
     assert kpis.list() == default_definitions(("ict", "contact"))
+
+
+def test_every_front_end_gets_the_kpi_service(services: Services) -> None:
+    assert services.kpis.list()[0].ref == "ICT01"
+    assert services.kpis.dashboard(DEC, "ict").desk == "ict"

@@ -2,14 +2,16 @@
 ServiceBot loads: a `kpis.yaml` and a `values.csv`.
 
 The definitions are taken as printed: ref, description, service area and its people, polarity, frequency,
-target and floor, the expected range. The published precision (`decimals`) is the number of decimal places
+target and floor, the expected range (put the right way round if printed swapped, a slip the loader
+refuses), suspension. The published precision (`decimals`) is the number of decimal places
 the figures and thresholds were printed with ("98.6%" -> 1, "98%" -> 0): the precision the council judged.
 
 A dashboard prints each row's latest value, its YTD and the previous year's figure, but not the previous
 period's value that its direction of travel was judged against. So the values file holds, per KPI:
 
 - the latest value under its month: the dashboard's period, or for an annual KPI the last March up to it
-  (an annual figure is filed under the last month of its financial year), with the published YTD;
+  (an annual figure is filed under the last month of its financial year) and for a quarterly one the last
+  quarter's end, with the published YTD;
 - the previous year's figure a year before that month: as a published YTD for monthly and quarterly KPIs
   and activity indicators (a year-to-date figure then), as the value for a snapshot KPI (its position a year
   earlier) and for an annual KPI whose printed DoT agrees with it (the previous year *is* its previous
@@ -52,9 +54,12 @@ def _places(kpi: dict[str, Any]) -> int:
 
 
 def shown_month(frequency: str, period: Period) -> Period:
-    """Where the latest figure on a dashboard for `period` is filed."""
+    """Where the latest figure on a dashboard for `period` is filed: the last March up to it for an annual
+    figure, the last quarter's end for a quarterly one."""
     if frequency == "annual":
         return Period(period.year if period.month >= 3 else period.year - 1, 3)
+    if frequency == "quarterly":
+        return period.shift(-(period.month % 3))
     return period
 
 
@@ -96,7 +101,8 @@ def convert(dashboard: dict[str, Any]) -> tuple[str, str]:
 
     for kpi in dashboard["kpis"]:
         ref, frequency, polarity = kpi["ref"], kpi["frequency"], kpi["polarity"]
-        percent = kpi.get("unit") == "%"
+        printed_latest = (kpi.get("as_printed") or {}).get("latest") or ""
+        percent = kpi.get("unit") == "%" or (not kpi.get("unit") and printed_latest.endswith("%"))
         decimals = _places(kpi)
         definitions.append(
             {
@@ -113,11 +119,16 @@ def convert(dashboard: dict[str, Any]) -> tuple[str, str]:
                 "floor": kpi["floor"],
                 "decimals": decimals,
                 "source": "manual",
+                "suspended": bool(kpi.get("suspended", False)),
             }
         )
         shown = shown_month(frequency, period)
         latest, last_year, dot = kpi["latest"], kpi["previous_year"], kpi["dot"]
-        rows.append((ref, shown, latest, kpi["ytd"] if frequency in FLOW else None))
+        ytd = kpi["ytd"] if frequency in FLOW else None
+        if latest is not None or ytd is not None:
+            rows.append((ref, shown, latest, ytd))
+        if latest is None:
+            dot = None
         before = previous_period(frequency, shown)
         year_ago = shown.year_earlier
         if (
@@ -140,6 +151,9 @@ def convert(dashboard: dict[str, Any]) -> tuple[str, str]:
         ref = activity["ref"]
         printed = activity.get("ytd_as_printed") or ""
         upper, lower = activity.get("upper"), activity.get("lower")
+        if upper is not None and lower is not None and upper < lower:
+            # Printed swapped (a transcription slip the loader refuses); the alert was judged on the range.
+            upper, lower = lower, upper
         spec: dict[str, Any] = {
             "ref": ref,
             "description": activity["description"],
@@ -155,7 +169,8 @@ def convert(dashboard: dict[str, Any]) -> tuple[str, str]:
         if lower is not None:
             spec["lower"] = lower
         definitions.append(spec)
-        rows.append((ref, period, None, activity["ytd"]))
+        if activity.get("latest") is not None or activity.get("ytd") is not None:
+            rows.append((ref, period, activity.get("latest"), activity.get("ytd")))
         if activity.get("previous") is not None:
             rows.append((ref, period.year_earlier, None, activity["previous"]))
 
