@@ -20,6 +20,7 @@ from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
 from servicebot.services.intake import IntakeService
+from servicebot.services.kpis import KpiService
 from servicebot.services.messages import TicketMessages
 from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
@@ -49,6 +50,7 @@ class Services:
     facts: FactsService
     metrics: MetricsService
     imports: ImportService
+    kpis: KpiService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -196,6 +198,8 @@ def build_services(
     queries = TicketQueries(db, settings)
     outages = OutageService(db, settings, clock)
     availability = AvailabilityMetric(db, settings, clock)
+    metrics = MetricsService(db, settings, availability.availability)
+    kpis = KpiService(db, settings, clock, metrics)
     return Services(
         settings=settings,
         db=db,
@@ -211,6 +215,24 @@ def build_services(
         conversation=Conversation(intake, tickets, queries, settings, outages),
         inbox=Inbox(inbox_db, clock),
         facts=facts,
-        metrics=MetricsService(db, settings, availability.availability),
-        imports=ImportService(db, settings, clock, catalogue, IMPORTERS),
+        metrics=metrics,
+        imports=ImportService(
+            db,
+            settings,
+            clock,
+            catalogue,
+            [*IMPORTERS, kpis.values_importer()],
+            kpi_definitions=kpis.definitions_by_ref_in,
+        ),
+        kpis=kpis,
     )
+
+
+def build_kpis(db: Database, settings: Settings, clock: Clock = utc_now) -> KpiService:
+    """The KPI service on its own, for the commands that need nothing else (no triage model to load): its
+    computed sources are the desk's own metrics, availability among them."""
+    return KpiService(db, settings, clock, build_metrics(db, settings, clock))
+
+
+def build_metrics(db: Database, settings: Settings, clock: Clock = utc_now) -> MetricsService:
+    return MetricsService(db, settings, AvailabilityMetric(db, settings, clock).availability)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
-from servicebot.cli import metrics
+from servicebot.cli import kpis, metrics
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -122,6 +122,8 @@ def _build_parser() -> argparse.ArgumentParser:
     facts = commands.add_parser("facts", help="the contact facts every ticket metric is computed from")
     facts_commands = facts.add_subparsers(dest="facts_command", required=True, metavar="ACTION")
     facts_commands.add_parser("rebuild", help="recompute every ticket's contact facts from its events")
+
+    kpis.add_commands(commands, path=_path, user_id=_user_id, text=_text)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -290,6 +292,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         from servicebot.cli import db
 
         return db.run(args, settings)
+    if args.command in ("kpi", "dashboard"):
+        return kpis.run(args, settings)
     if args.command == "console":
         desk_option(settings, args.desk)
         _console_role(settings, args.user, args.role)  # refused before the database is opened

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from servicebot.demo import outages as demo_outages
 from servicebot.demo import telephony
+from servicebot.demo import values as demo_values
 from servicebot.demo.generator import Generator
 from servicebot.demo.report import Tally, report
 from servicebot.demo.writer import Writer, wide_sqlite_cache
 from servicebot.domain.periods import Period
 from servicebot.storage import calls as call_rows
+from servicebot.storage import kpis as kpi_rows
 from servicebot.storage import outages as outage_rows
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.facts import FactsProjection
@@ -94,6 +96,11 @@ def load_demo(
             )
         )
         outage_rows.upsert(session, services_out, f"demo seed {seed}")
+        manual = {d.ref for d in services.kpis.definitions_in(session) if d.source == "manual"}
+        figures = list(
+            demo_values.values(Period.of(start_local.date()), Period.of(last_day).previous, seed, manual)
+        )
+        kpi_rows.upsert_values(session, figures, f"demo seed {seed}", end_utc)
 
     answered = sum(row.answered for row in phone)
     return (

@@ -8,8 +8,8 @@ importing the same file again changes nothing, and a corrected file updates the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from intents.catalogue import Catalogue
 from servicebot.config import Settings
 from servicebot.domain.clock import Clock
 from servicebot.domain.errors import InvalidInput
+from servicebot.domain.kpis import KpiDefinition
 from servicebot.imports.csvfile import Parsed, RowProblem, read_text
 from servicebot.storage.db import Database
 
@@ -39,6 +40,8 @@ class ImportContext:
     settings: Settings
     catalogue: Catalogue
     kpi_refs: frozenset[str] = frozenset()
+    # The KPIs by ref, for importers that check a row against its KPI (unit, frequency, precision).
+    kpi_definitions: Mapping[str, KpiDefinition] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class ImportService:
         catalogue: Catalogue,
         importers: list[Importer],
         kpi_refs: Callable[[Session], frozenset[str]] = lambda _session: frozenset(),
+        kpi_definitions: Callable[[Session], Mapping[str, KpiDefinition]] = lambda _session: {},
     ) -> None:
         self.db = db
         self.settings = settings
@@ -99,6 +103,7 @@ class ImportService:
         self.catalogue = catalogue
         self.importers = {importer.kind: importer for importer in importers}
         self._kpi_refs = kpi_refs
+        self._kpi_definitions = kpi_definitions
 
     def run(self, kind: str, path: Path, *, dry_run: bool = False) -> ImportReport:
         importer = self.importers.get(kind)
@@ -107,7 +112,13 @@ class ImportService:
         name = str(path)
         content = read_text(path, name)
         with self.db.read() as session:
-            context = ImportContext(self.settings, self.catalogue, self._kpi_refs(session))
+            definitions = self._kpi_definitions(session)
+            context = ImportContext(
+                self.settings,
+                self.catalogue,
+                self._kpi_refs(session) | frozenset(definitions),
+                definitions,
+            )
         parsed = importer.parse(content, name, context)
         records = [record for _, record in parsed.records]
         batch = f"{path.name} {self.clock():%Y-%m-%dT%H:%M:%SZ}"
