@@ -215,8 +215,14 @@ def _to_definition(
     # (and a year not listed has no RAG).
     per_year_only = bool(spec.years) and (spec.target is None or spec.floor is None)
     problems += _threshold_problems(spec, "", base, required=not per_year_only)
+    pair = {"target", "floor"} if is_kpi else {"upper", "lower"}
     for label, merged in by_year.items():
-        problems += _threshold_problems(spec, f"years.{label}.", merged, required=per_year_only)
+        given = {name for name in (*pair, *wrong) if getattr(spec.years[label], name) is not None}
+        for field, why in _threshold_problems(spec, f"years.{label}.", merged, required=per_year_only):
+            # What a year inherits unchanged was reported once, at the top level.
+            name = field.rsplit(".", 1)[1]
+            if per_year_only or name in given or (name in pair and given & pair):
+                problems.append((field, why))
     match = _SOURCE.match(spec.source)
     desk = spec.desk
     if spec.source != MANUAL:

@@ -162,6 +162,13 @@ def test_each_problem_names_the_kpi_and_field(item: Any, says: str) -> None:
     assert says.replace("Value error, ", "") in refused(item)
 
 
+def test_a_problem_a_year_inherits_is_reported_once() -> None:
+    message = refused(fcr(floor=75, years={"2016/17": {"target": 80}, "2017/18": {"target": 72}}))
+    assert message.count("floor:") == 2  # the top level's, and 2017/18's own target below the floor
+    assert "KPI ICT01: years.2017/18.floor: 75 is above the target 72" in message
+    assert "years.2016/17" not in message
+
+
 def test_a_duplicated_ref_is_refused() -> None:
     assert "KPI ICT01: ref: defined twice (items #1 and #2)" in refused(fcr(), fcr(target=75))
 
