@@ -8,9 +8,10 @@ council prints; Python's own formatting rounds half to even (68.5 would print as
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from servicebot.domain.kpi_rules import published
 from servicebot.domain.kpis import Dot, InRange, KpiRow, Rag, Unit
 from servicebot.domain.periods import Period
 
@@ -36,10 +37,9 @@ NEEDS_ACTION = (Rag.AMBER, Rag.RED)
 
 
 def rounded(value: float, decimals: int) -> Decimal:
-    # repr() is the shortest text that reads back as the same float, so 68.5 stays 68.5 (not 68.4999…).
-    exact = Decimal(repr(value))
-    result = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return result + 0  # -0 becomes 0: no "-0%"
+    """The figure as the rules judge it (`kpi_rules.published`), so a printed 98.5% is never rated as a
+    98.4% (a division's 98.44999999999999 rounds the same way in both)."""
+    return published(value, decimals) + 0  # -0 becomes 0: no "-0%"
 
 
 def number(value: float, decimals: int = 0) -> str:

@@ -39,7 +39,6 @@ class ImportContext:
 
     settings: Settings
     catalogue: Catalogue
-    kpi_refs: frozenset[str] = frozenset()
     # The KPIs by ref, for importers that check a row against its KPI (unit, frequency, precision).
     kpi_definitions: Mapping[str, KpiDefinition] = field(default_factory=dict)
 
@@ -94,7 +93,6 @@ class ImportService:
         clock: Clock,
         catalogue: Catalogue,
         importers: list[Importer],
-        kpi_refs: Callable[[Session], frozenset[str]] = lambda _session: frozenset(),
         kpi_definitions: Callable[[Session], Mapping[str, KpiDefinition]] = lambda _session: {},
     ) -> None:
         self.db = db
@@ -102,7 +100,6 @@ class ImportService:
         self.clock = clock
         self.catalogue = catalogue
         self.importers = {importer.kind: importer for importer in importers}
-        self._kpi_refs = kpi_refs
         self._kpi_definitions = kpi_definitions
 
     def run(self, kind: str, path: Path, *, dry_run: bool = False) -> ImportReport:
@@ -113,12 +110,7 @@ class ImportService:
         content = read_text(path, name)
         with self.db.read() as session:
             definitions = self._kpi_definitions(session)
-            context = ImportContext(
-                self.settings,
-                self.catalogue,
-                self._kpi_refs(session) | frozenset(definitions),
-                definitions,
-            )
+            context = ImportContext(self.settings, self.catalogue, definitions)
         parsed = importer.parse(content, name, context)
         records = [record for _, record in parsed.records]
         batch = f"{path.name} {self.clock():%Y-%m-%dT%H:%M:%SZ}"

@@ -83,3 +83,12 @@ def test_which_rows_need_commentary() -> None:
     assert needs_commentary(replace(green, commentary=amber.commentary)), "an owner's note is never hidden"
     assert worst(replace(green, rag=Rag.AMBER, ytd_rag=Rag.RED)) is Rag.RED
     assert worst(replace(green, rag=None, ytd_rag=None)) is None
+
+
+def test_printed_as_the_rules_judge_it() -> None:
+    # A division's float noise (98.44999999999999 for 98.45) must print as the rules judge it, 98.5, so
+    # the page never shows a figure other than the one its RAG and DoT were decided on.
+    from servicebot.domain.kpi_rules import published
+
+    noisy = 98.44999999999999
+    assert figure(noisy, Unit.PERCENT, 1) == f"{published(noisy, 1)}%" == "98.5%"
