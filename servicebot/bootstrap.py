@@ -198,7 +198,7 @@ def build_services(
     queries = TicketQueries(db, settings)
     outages = OutageService(db, settings, clock)
     availability = AvailabilityMetric(db, settings, clock)
-    metrics = MetricsService(db, settings, availability.availability)
+    metrics = MetricsService(db, settings, availability)
     kpis = KpiService(db, settings, clock, metrics)
     return Services(
         settings=settings,
@@ -235,4 +235,4 @@ def build_kpis(db: Database, settings: Settings, clock: Clock = utc_now) -> KpiS
 
 
 def build_metrics(db: Database, settings: Settings, clock: Clock = utc_now) -> MetricsService:
-    return MetricsService(db, settings, AvailabilityMetric(db, settings, clock).availability)
+    return MetricsService(db, settings, AvailabilityMetric(db, settings, clock))

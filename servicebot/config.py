@@ -27,6 +27,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from servicebot import files
 from servicebot.domain.calendar import WorkingCalendar
 from servicebot.domain.errors import InvalidInput
 
@@ -321,64 +322,12 @@ def _format_error(source: str, exc: ValidationError) -> str:
     return f"invalid configuration in {source}: " + "; ".join(problems)
 
 
-class _ConfigLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently, so
-    a second `timezone:` far down the file would win unnoticed) and names an impossible date."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Mark] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<:` merges, where a later key overriding a merged one is the point
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                first = seen.setdefault(key, key_node.start_mark)
-            except TypeError:
-                continue  # an unhashable key: SafeLoader's own refusal below names it
-            if first is not key_node.start_mark:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {first.line + 1}); keep one",
-                    key_node.start_mark,
-                )
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{node.value!r} is not a real date ({exc}); write dates as YYYY-MM-DD",
-                node.start_mark,
-            ) from None
-
-
-_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
-
-
 def _read_yaml(path: Path) -> Any:
     """The file's YAML, or a one-line ConfigError naming the file and where in it the problem is."""
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"SERVICEBOT_CONFIG: {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
-            f"{exc.start}); save it as UTF-8 YAML"
-        ) from None
-    try:
-        return yaml.load(text, Loader=_ConfigLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "cannot be parsed"
-        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: invalid YAML{where}: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"SERVICEBOT_CONFIG: {path}: invalid YAML: {exc}") from None
+        return files.read_yaml(path, f"SERVICEBOT_CONFIG: {path}")
+    except files.FileProblem as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _default_file_config() -> dict[str, Any]:

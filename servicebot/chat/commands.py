@@ -169,9 +169,45 @@ def _outage(text: str) -> Command | None:
         # `end` takes no note: the words after the service are the person saying so, not data to keep.
         note = parts[3].strip() if action == "start" and len(parts) > 3 else ""
         return OutageCommand("start" if action == "start" else "end", parts[2].lower(), note)
-    if len(parts) <= 2 or action in ("start", "end"):
+    if len(parts) <= 2 or action in ("start", "end", *_OUTAGE_VERB_SLIPS):
         return CommandUsage("outage", parts[0].lower().lstrip("/"))
     return None
+
+
+# Words people reach for instead of start/end: `outage begin email` is a command mistyped, not a report of
+# a problem, so it gets the usage rather than a P1 major-incident ticket.
+_OUTAGE_VERB_SLIPS = frozenset(
+    {
+        "begin",
+        "began",
+        "open",
+        "opened",
+        "stop",
+        "stopped",
+        "close",
+        "closed",
+        "finish",
+        "finished",
+        "over",
+        "ended",
+        "started",
+        "resolve",
+        "resolved",
+        "restore",
+        "restored",
+        "up",
+        "down",
+        "fixed",
+        "clear",
+        "cleared",
+        "raise",
+        "report",
+        "stat",
+        "strat",
+        "ned",
+        "edn",
+    }
+)
 
 
 # -- the verbs that change a ticket, and the service call each one makes ------------------------------

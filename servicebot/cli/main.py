@@ -19,8 +19,9 @@ from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import Status
+from servicebot.imports.csvfile import ImportFileError
 from servicebot.services.actors import Role
-from servicebot.services.importers import IMPORTERS
+from servicebot.services.importers import KINDS
 from servicebot.triage.classifier import TrainingError
 from servicebot.triage.labelled import LabelledDataError
 
@@ -113,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Every row is checked; rejected rows are named (row, field, reason) and not written; "
         "the valid rows are written in one transaction; importing the same file again changes nothing.",
     )
-    imports.add_argument("kind", choices=sorted(i.kind for i in IMPORTERS), help="what the file holds")
+    imports.add_argument("kind", choices=KINDS, help="what the file holds")
     imports.add_argument("file", type=_path, help="a CSV file with a header line")
     imports.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
@@ -262,7 +263,7 @@ def _main(argv: Sequence[str] | None, slack: SlackModes | None) -> int:
     try:
         settings = load_settings()
         return _dispatch(args, settings, slack)
-    except (ConfigError, CatalogueError, LabelledDataError, TrainingError) as exc:
+    except (ConfigError, CatalogueError, LabelledDataError, TrainingError, ImportFileError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2
     except UserError as exc:
@@ -297,8 +298,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     if args.command == "console":
         desk_option(settings, args.desk)
         _console_role(settings, args.user, args.role)  # refused before the database is opened
-    # `tickets` only reads: a mistyped path must not become a new, empty database.
-    services = build_services(settings, must_exist=args.command == "tickets")
+    # These only read: a mistyped path must not become a new, empty database, nor another program's file a
+    # ServiceBot one. (`facts rebuild` writes, but only what is derived from tickets already there.)
+    reads_only = args.command in ("tickets", "metrics", "facts") or (
+        args.command == "import" and args.dry_run
+    )
+    services = build_services(settings, must_exist=reads_only)
     try:
         if args.command == "console":
             from servicebot.console.terminal import run_console

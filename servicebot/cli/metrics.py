@@ -10,6 +10,7 @@ from typing import Any
 
 from servicebot.bootstrap import Services
 from servicebot.cli.options import desk_option
+from servicebot.domain.errors import InvalidInput
 from servicebot.domain.periods import Period
 from servicebot.services.metrics import DeskFigures, desk_figures
 
@@ -18,18 +19,25 @@ def add_parser(commands: Any, path_type: Any) -> None:
     metrics = commands.add_parser(
         "metrics", help="a desk's figures for a month: FCR, ratings, time to fix, calls, backlog, volumes"
     )
-    metrics.add_argument("--period", required=True, help="the month, YYYY-MM")
+    metrics.add_argument("--period", type=_period, required=True, help="the month, YYYY-MM")
     metrics.add_argument("--desk", default=None, help="desk id (default: the ICT desk)")
     metrics.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def run(args: argparse.Namespace, services: Services) -> int:
-    period = Period.parse(args.period)
+    period: Period = args.period
     desk_option(services.settings, args.desk)
     desk = args.desk or services.settings.default_desk.id
     found = desk_figures(services.metrics, desk, period, datetime.now(UTC))
     print(json.dumps(_json(found), indent=2) if args.format == "json" else "\n".join(_text(found)))
     return 0
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _number(value: float) -> str:

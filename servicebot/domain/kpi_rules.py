@@ -253,19 +253,21 @@ def activity_row(
         ytd = year_to_date(definition, series, published_ytd, shown)
         last_year = previous_year(definition, series, published_ytd, shown)
     figure = ytd if is_flow(definition) else value
-    in_range = (
-        None
-        if definition.suspended
-        else expected_range(figure, thresholds.upper, thresholds.lower, definition.decimals)
-    )
+    upper, lower = thresholds.upper, thresholds.lower
+    if definition.range_months and is_flow(definition) and shown is not None:
+        # The range is for `range_months` of the year: scaled to the months this year to date covers.
+        share = len(shown.year_to_date()) / definition.range_months
+        upper = None if upper is None else upper * share
+        lower = None if lower is None else lower * share
+    in_range = None if definition.suspended else expected_range(figure, upper, lower, definition.decimals)
     return ActivityRow(
         definition=definition,
         shown=shown,
         value=value,
         ytd=ytd,
         in_expected_range=in_range,
-        upper=thresholds.upper,
-        lower=thresholds.lower,
+        upper=upper,
+        lower=lower,
         previous_year=last_year,
         trend=trend(series, period),
     )

@@ -98,6 +98,10 @@ class KpiDefinition:
     desk: str | None = None  # the desk a `--desk` dashboard shows it for; None: only on `--desk all`
     suspended: bool = False
     decimals: int = 0  # the published precision: DoT calls equal figures at this precision "unchanged"
+    # A flow activity's expected range covers this many months of the financial year (the council prints
+    # April to December's); a year to date of fewer or more months is tested against the range scaled to
+    # its months. None: the range is tested as given.
+    range_months: int | None = None
 
     def thresholds_for(self, period: Period) -> Thresholds:
         return self.thresholds_by_year.get(period.financial_year_label, self.thresholds)
@@ -138,6 +142,9 @@ class KpiRow:
     measure: Measure | None = None
     trend: tuple[tuple[Period, float | None], ...] = ()  # the last 12 months, oldest first
     commentary: Commentary | None = None
+    # What the committee reads beside the figure, e.g. an availability's downtime and the planned
+    # maintenance that is not counted as downtime.
+    note: str | None = None
 
 
 @dataclass(frozen=True)

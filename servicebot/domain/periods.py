@@ -16,6 +16,9 @@ from servicebot.domain.errors import InvalidInput
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 FINANCIAL_YEAR_STARTS = 4  # April
+# The years a person may name. Narrower than the years a Period can hold (1900 to 9998), so the dashboard
+# can look back two years and forward one month from any period named without leaving them.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True, order=True)
@@ -38,8 +41,10 @@ class Period:
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise InvalidInput(f"{text.strip()!r} is not a period: there is no month {month}")
-        if not 1900 <= year <= 9998:
-            raise InvalidInput(f"{text.strip()!r} is not a period: the year must be 1900 to 9998")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidInput(
+                f"{text.strip()!r} is not a period: the year must be {FIRST_YEAR} to {LAST_YEAR}"
+            )
         return cls(year, month)
 
     @classmethod

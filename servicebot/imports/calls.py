@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from servicebot.domain.telephony import CallRow
 from servicebot.imports import csvfile
@@ -34,7 +35,7 @@ MAX_CALLS = 1_000_000
 MAX_SECONDS = 10**10
 
 
-def _when(row: dict[str, str]) -> tuple[date, str]:
+def _when(row: dict[str, str], tz: ZoneInfo) -> tuple[date, str]:
     raw = row.get("date", "").strip()
     match = _DATE_TIME.match(raw)
     if match is None:
@@ -50,12 +51,14 @@ def _when(row: dict[str, str]) -> tuple[date, str]:
     hour, minute = int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
         raise FieldError("date", f"{raw!r} has no such time of day")
+    # An interval's start is local wall time: one the clocks skip (or repeat) cannot name one interval.
+    csvfile.local_instant(datetime.combine(day, time(hour, minute)), tz, "date")
     return day, f"{hour:02d}:{minute:02d}"
 
 
-def record(desks: frozenset[str]) -> Callable[[dict[str, str]], CallRow]:
+def record(desks: frozenset[str], tz: ZoneInfo) -> Callable[[dict[str, str]], CallRow]:
     def parse(row: dict[str, str]) -> CallRow:
-        day, interval = _when(row)
+        day, interval = _when(row, tz)
         desk = csvfile.text(row, "desk", max_length=32)
         if desk not in desks:
             raise FieldError("desk", f"{desk!r} is not a desk; the desks are {', '.join(sorted(desks))}")
@@ -92,8 +95,8 @@ def record(desks: frozenset[str]) -> Callable[[dict[str, str]], CallRow]:
     return parse
 
 
-def parse(content: str, name: str, desks: frozenset[str]) -> Parsed[CallRow]:
-    parsed = csvfile.parse_csv(content, name=name, required=COLUMNS, record=record(desks))
+def parse(content: str, name: str, desks: frozenset[str], tz: ZoneInfo) -> Parsed[CallRow]:
+    parsed = csvfile.parse_csv(content, name=name, required=COLUMNS, record=record(desks, tz))
     csvfile.reject_repeats(
         parsed,
         lambda call: (call.day, call.interval_start, call.desk, call.line),
@@ -103,4 +106,20 @@ def parse(content: str, name: str, desks: frozenset[str]) -> Parsed[CallRow]:
             + (f" {call.interval_start}" if call.interval_start else "")
         ),
     )
+    # A day's total and its intervals for the same line would count every call twice: one or the other.
+    kinds: dict[tuple[date, str, str], set[bool]] = {}
+    for _, call in parsed.records:
+        kinds.setdefault((call.day, call.desk, call.line), set()).add(call.interval_start == "")
+    mixed = {key for key, seen in kinds.items() if len(seen) == 2}
+    if mixed:
+        for row_number, call in parsed.records:
+            if (call.day, call.desk, call.line) in mixed:
+                parsed.reject(
+                    row_number,
+                    "date",
+                    f"{call.desk} {call.line} on {call.day} has both a day's total and intervals in this "
+                    "file; give one or the other, or every call counts twice",
+                )
+        parsed.records = [(n, c) for n, c in parsed.records if (c.day, c.desk, c.line) not in mixed]
+        parsed.problems.sort(key=lambda problem: problem.row)
     return parsed

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from servicebot import files
 from servicebot.domain.errors import InvalidInput
-from servicebot.domain.periods import Period
+from servicebot.domain.periods import FIRST_YEAR, LAST_YEAR, Period
 
 T = TypeVar("T")
 
@@ -62,24 +63,10 @@ class Parsed(Generic[T]):
 
 
 def read_text(path: Path, name: str | None = None) -> str:
-    name = name or str(path)
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise ImportFileError(f"{name}: is a folder, not a file") from None
-    except FileNotFoundError:
-        raise ImportFileError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise ImportFileError(f"{name}: cannot be read: {exc.strerror}") from None
-    try:
-        # utf-8-sig: spreadsheets save a byte-order mark that would otherwise become part of the first
-        # column's name.
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError(
-            f"{name}: not UTF-8 (line {line}, byte {exc.start}); save it as UTF-8"
-        ) from None
+        return files.read_utf8(path, name)
+    except files.FileProblem as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def parse_csv(
@@ -262,6 +249,11 @@ def instant(row: dict[str, str], name: str, tz: ZoneInfo, *, required: bool = Tr
         raise FieldError(
             name, f"{raw!r} is not a time; write ISO 8601, e.g. 2016-12-05T09:30 or 2016-12-05T09:30Z"
         ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        # Also keeps the UTC conversion in range: 9999-12-31T23:30-01:00 is past the last datetime.
+        raise FieldError(
+            name, f"{raw!r} is not a time this desk can have (years {FIRST_YEAR} to {LAST_YEAR})"
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return local_instant(parsed, tz, name)

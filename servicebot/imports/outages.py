@@ -18,13 +18,12 @@ is silent, decided here:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from servicebot.domain.availability import Outage
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import parse_ref
-from servicebot.imports.csvfile import FieldError, Parsed, boolean, instant, parse_csv, text
+from servicebot.imports.csvfile import FieldError, Parsed, boolean, instant, parse_csv, reject_repeats, text
 
 KIND = "outages"
 # Impact columns may be left out as well as left empty: either way users were impacted for the whole outage.
@@ -42,19 +41,12 @@ def parse_outages(content: str, name: str, services: Iterable[str], tz: ZoneInfo
         return _outage(row, known, tz)
 
     parsed = parse_csv(content, name=name, required=REQUIRED, optional=OPTIONAL, record=record)
-    first_row: dict[tuple[str, datetime], int] = {}
-    kept: list[tuple[int, Outage]] = []
-    for row_number, outage in parsed.records:
-        key = (outage.service, outage.started_at)
-        if key in first_row:
-            parsed.reject(
-                row_number, "start", f"the same {outage.service} outage as row {first_row[key]} (same start)"
-            )
-            continue
-        first_row[key] = row_number
-        kept.append((row_number, outage))
-    parsed.records = kept
-    parsed.problems.sort(key=lambda problem: problem.row)
+    reject_repeats(
+        parsed,
+        lambda outage: (outage.service, outage.started_at),
+        "start",
+        lambda outage: f"the {outage.service} outage starting {outage.started_at:%Y-%m-%d %H:%M} UTC",
+    )
     return parsed
 
 

@@ -93,7 +93,9 @@ def _after(
     return at
 
 
-def record(desks: Mapping[str, DeskRules], tz: ZoneInfo) -> Callable[[dict[str, str]], PastTicket]:
+def record(
+    desks: Mapping[str, DeskRules], tz: ZoneInfo, now: datetime | None = None
+) -> Callable[[dict[str, str]], PastTicket]:
     def parse(row: dict[str, str]) -> PastTicket:
         ref = row.get("ref", "").strip()
         if not _REF.match(ref):
@@ -104,7 +106,9 @@ def record(desks: Mapping[str, DeskRules], tz: ZoneInfo) -> Callable[[dict[str, 
             raise FieldError("desk", f"{desk!r} is not a desk; the desks are {', '.join(sorted(desks))}")
         logged_at = csvfile.instant(row, "logged_at", tz)
         assert logged_at is not None  # required
-        text = row.get("text", "").strip()[:MAX_TEXT] or f"(imported ticket {ref})"
+        if now is not None and logged_at > now:
+            raise FieldError("logged_at", "is in the future")
+        text = csvfile.text(row, "text", max_length=MAX_TEXT, required=False) or f"(imported ticket {ref})"
         intent = row.get("intent", "").strip() or None
         if intent is not None and intent not in rules.intents:
             raise FieldError("intent", f"{intent!r} is not one of the {desk} desk's intents")
@@ -134,6 +138,10 @@ def record(desks: Mapping[str, DeskRules], tz: ZoneInfo) -> Callable[[dict[str, 
                 )
         elif rated_at is not None and rated_at < resolved_at:
             raise FieldError("rated_at", "is before resolved_at")
+        if rated_at is not None and rating is None:
+            raise FieldError("rated_at", "is given but rating is empty")
+        if first_response is not None and resolved_at is not None and first_response > resolved_at:
+            raise FieldError("first_response_at", "is after resolved_at")
         if flags["self_service"] and (flags["escalated"] or flags["transferred"]):
             raise FieldError("self_service", "is true for a ticket that was passed to another team")
         if flags["escalated"]:
@@ -166,9 +174,11 @@ def record(desks: Mapping[str, DeskRules], tz: ZoneInfo) -> Callable[[dict[str, 
     return parse
 
 
-def parse(content: str, name: str, desks: Mapping[str, DeskRules], tz: ZoneInfo) -> Parsed[PastTicket]:
+def parse(
+    content: str, name: str, desks: Mapping[str, DeskRules], tz: ZoneInfo, now: datetime | None = None
+) -> Parsed[PastTicket]:
     parsed = csvfile.parse_csv(
-        content, name=name, required=REQUIRED, optional=OPTIONAL, record=record(desks, tz)
+        content, name=name, required=REQUIRED, optional=OPTIONAL, record=record(desks, tz, now)
     )
     csvfile.reject_repeats(parsed, lambda past: past.ref, "ref", lambda past: repr(past.ref))
     return parsed

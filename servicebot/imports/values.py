@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from servicebot.domain.kpi_rules import SUMMED_UNITS, published
 from servicebot.domain.kpis import Frequency, KpiDefinition, Unit
 from servicebot.domain.periods import Period
-from servicebot.imports.csvfile import FieldError, Parsed, number, parse_csv, period
+from servicebot.imports.csvfile import FieldError, Parsed, number, parse_csv, period, reject_repeats
 
 COLUMNS = ("ref", "period", "value", "ytd")
 OPTIONAL = ("numerator", "denominator")
@@ -138,19 +138,11 @@ def _record(row: dict[str, str], definitions: Mapping[str, KpiDefinition]) -> Va
 
 
 def parse_values(content: str, name: str, definitions: Mapping[str, KpiDefinition]) -> Parsed[ValueRow]:
-    """Every row checked against the definitions; a second row for the same KPI and month is refused."""
+    """Every row checked against the definitions; rows for the same KPI and month are all refused."""
     parsed = parse_csv(
         content, name=name, required=COLUMNS, optional=OPTIONAL, record=lambda row: _record(row, definitions)
     )
-    first: dict[tuple[str, Period], int] = {}
-    kept: list[tuple[int, ValueRow]] = []
-    for number_, record in parsed.records:
-        key = (record.ref, record.period)
-        if key in first:
-            parsed.reject(number_, "period", f"{record.ref} {record.period} is already on row {first[key]}")
-            continue
-        first[key] = number_
-        kept.append((number_, record))
-    parsed.records = kept
-    parsed.problems.sort(key=lambda problem: problem.row)
+    reject_repeats(
+        parsed, lambda record: (record.ref, record.period), "period", lambda r: f"{r.ref} {r.period}"
+    )
     return parsed

@@ -25,9 +25,10 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import FiniteFloat as _FiniteFloat
 
+from servicebot import files
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.kpis import (
     Frequency,
@@ -40,6 +41,16 @@ from servicebot.domain.kpis import (
 from servicebot.domain.periods import financial_year_label_valid
 
 DEFAULT_FILE = Path(__file__).resolve().with_name("default.yaml")
+
+
+def _not_a_flag(value: Any) -> Any:
+    # YAML reads `true` as a boolean and pydantic would take it as 1: a threshold of `true` is a slip.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+FiniteFloat = Annotated[_FiniteFloat, BeforeValidator(_not_a_flag)]
 
 # The metrics a KPI's `source` may name: exactly those `services.metrics` computes (this layer cannot
 # import that one, so tests/unit/test_metric_names.py keeps the two lists equal).
@@ -130,6 +141,7 @@ class KpiSpec(_Strict):
     suspended: bool = False
     desk: str | None = None
     decimals: int | None = Field(default=None, ge=0, le=MAX_DECIMALS)
+    range_months: int | None = Field(default=None, ge=1, le=12)
 
 
 def _places(value: float) -> int:
@@ -223,6 +235,13 @@ def _to_definition(
             name = field.rsplit(".", 1)[1]
             if per_year_only or name in given or (name in pair and given & pair):
                 problems.append((field, why))
+    if spec.range_months is not None and (is_kpi or spec.frequency in (Frequency.SNAPSHOT, Frequency.ANNUAL)):
+        problems.append(
+            (
+                "range_months",
+                "scales an expected range to a year to date: only for monthly or quarterly activity",
+            )
+        )
     match = _SOURCE.match(spec.source)
     desk = spec.desk
     if spec.source != MANUAL:
@@ -280,65 +299,24 @@ def _to_definition(
         desk=desk,
         suspended=spec.suspended,
         decimals=decimals,
+        range_months=spec.range_months,
     )
     return definition, []
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping: plain YAML keeps the last silently, so a
-    second `floor:` further down a KPI would quietly win."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Mark] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                first = seen.setdefault(key, key_node.start_mark)
-            except TypeError:
-                continue  # an unhashable key: SafeLoader's own refusal names it
-            if first is not key_node.start_mark:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {first.line + 1}); keep one",
-                    key_node.start_mark,
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
 def read_yaml(path: Path, name: str | None = None) -> Any:
     """The file's YAML, or a one-line KpiDefinitionsError naming the file and where in it."""
-    name = name or str(path)
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise KpiDefinitionsError(f"{name}: is a folder, not a KPI definitions file") from None
-    except FileNotFoundError:
-        raise KpiDefinitionsError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise KpiDefinitionsError(f"{name}: cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise KpiDefinitionsError(
-            f"{name}: not UTF-8 text (byte {raw[exc.start]:#04x} on line {line}); save it as UTF-8"
-        ) from None
-    return parse_yaml(text, name)
+        return files.read_yaml(path, name)
+    except files.FileProblem as exc:
+        raise KpiDefinitionsError(str(exc)) from None
 
 
 def parse_yaml(text: str, name: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "cannot be parsed"
-        raise KpiDefinitionsError(f"{name}: invalid YAML{where}: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise KpiDefinitionsError(f"{name}: invalid YAML: {exc}") from None
+        return files.load_yaml(text, name)
+    except files.FileProblem as exc:
+        raise KpiDefinitionsError(str(exc)) from None
 
 
 def definitions_from(

@@ -43,6 +43,7 @@ COLUMNS = (
     "commentary_cause",
     "commentary_action",
     "commentary_recovery",
+    "note",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -112,6 +113,7 @@ def _kpi(row: KpiRow, period: str, area: ServiceArea) -> dict[str, str]:
         "commentary_cause": "" if note is None else safe_text(note.cause),
         "commentary_action": "" if note is None else safe_text(note.action),
         "commentary_recovery": "" if note is None or note.recovery is None else note.recovery.isoformat(),
+        "note": safe_text(row.note or ""),
     }
 
 

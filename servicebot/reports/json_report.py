@@ -60,6 +60,7 @@ def _kpi(row: KpiRow) -> dict[str, Any]:
         "target": row.target,
         "floor": row.floor,
         "previous_year": row.previous_year,
+        "note": row.note,
         "numerator": measure.numerator if measure else None,
         "denominator": measure.denominator if measure else None,
         "trend": _trend(row.trend),

@@ -124,8 +124,9 @@ def _area(area: ServiceArea, dashboard: Dashboard) -> list[str]:
     return lines
 
 
-def _latest(value: str, shown: str | None) -> str:
-    return value if shown is None else f"{value} ({shown})"
+def _latest(value: str, shown: str | None, note: str | None = None) -> str:
+    beside = [part for part in (shown, None if note is None else text(note)) if part]
+    return value if not beside else f"{value} ({'; '.join(beside)})"
 
 
 def _kpi(row: KpiRow, dashboard: Dashboard) -> list[str]:
@@ -138,7 +139,7 @@ def _kpi(row: KpiRow, dashboard: Dashboard) -> list[str]:
     return [
         text(d.ref),
         text(d.description),
-        _latest(show(row.value), earlier_month(row.shown, dashboard.period)),
+        _latest(show(row.value), earlier_month(row.shown, dashboard.period), row.note),
         rag_word(row.rag, d.suspended),
         dot,
         show(row.ytd),

@@ -12,6 +12,7 @@ from servicebot.domain.availability import ServiceAvailability, measure_availabi
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.domain.kpis import Measure
 from servicebot.domain.periods import Period
+from servicebot.storage import metrics as metric_rows
 from servicebot.storage import outages as outage_rows
 from servicebot.storage.db import Database
 
@@ -40,6 +41,11 @@ class AvailabilityMetric:
         now = self.clock()
         with self.db.read() as session:
             outages = outage_rows.overlapping(session, known.id, first, last)
+            begin = metric_rows.records_begin(session)
+        if begin is None:
+            return {}
+        # A month that ended before the records begin has no figure (unknown), rather than 100%.
+        bounds = {period: (start, end) for period, (start, end) in bounds.items() if end > begin}
         return {
             period: measure_availability(
                 self.calendar,

@@ -15,7 +15,7 @@ from servicebot.storage import calls as call_rows
 
 
 def _parse_calls(content: str, name: str, context: ImportContext) -> Parsed[Any]:
-    return calls.parse(content, name, frozenset(context.settings.desks))
+    return calls.parse(content, name, frozenset(context.settings.desks), context.settings.tz)
 
 
 def _write_calls(session: Session, records: list[Any], batch: str, context: ImportContext) -> Written:
@@ -24,7 +24,7 @@ def _write_calls(session: Session, records: list[Any], batch: str, context: Impo
 
 def _parse_tickets(content: str, name: str, context: ImportContext) -> Parsed[Any]:
     rules = past_tickets.desk_rules(context.settings, context.catalogue)
-    return tickets.parse(content, name, rules, context.settings.tz)
+    return tickets.parse(content, name, rules, context.settings.tz, context.now)
 
 
 def _write_tickets(session: Session, records: list[Any], batch: str, context: ImportContext) -> Written:
@@ -32,6 +32,10 @@ def _write_tickets(session: Session, records: list[Any], batch: str, context: Im
     new, unchanged = past_tickets.write(session, records, rules, context.settings.calendar())
     return Written(new=new, unchanged=unchanged)
 
+
+# Every kind `servicebot import` takes. `values` is built by the KPI service (it checks rows against the
+# loaded definitions), so it joins the list in bootstrap; tests/integration/test_metrics.py checks the two.
+KINDS = ("calls", "outages", "tickets", "values")
 
 IMPORTERS: list[Importer] = [
     Importer("calls", ",".join(calls.COLUMNS), _parse_calls, _write_calls),

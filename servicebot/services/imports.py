@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ class ImportContext:
     catalogue: Catalogue
     # The KPIs by ref, for importers that check a row against its KPI (unit, frequency, precision).
     kpi_definitions: Mapping[str, KpiDefinition] = field(default_factory=dict)
+    # When the import runs: a ticket cannot have been logged after it.
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class ImportService:
         content = read_text(path, name)
         with self.db.read() as session:
             definitions = self._kpi_definitions(session)
-            context = ImportContext(self.settings, self.catalogue, definitions)
+            context = ImportContext(self.settings, self.catalogue, definitions, self.clock())
         parsed = importer.parse(content, name, context)
         records = [record for _, record in parsed.records]
         batch = f"{path.name} {self.clock():%Y-%m-%dT%H:%M:%SZ}"

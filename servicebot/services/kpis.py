@@ -9,6 +9,8 @@ correction), and published year-to-date figures always come from the imports.
 
 from __future__ import annotations
 
+import builtins
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -34,10 +36,18 @@ from servicebot.domain.kpis import (
 from servicebot.domain.periods import Period
 from servicebot.imports.csvfile import Parsed, RowProblem, read_text
 from servicebot.imports.values import COLUMNS, OPTIONAL, ValueRow, parse_values
-from servicebot.kpis.definitions import KNOWN_SOURCES, MANUAL, default_definitions, load_definitions
+from servicebot.kpis.definitions import (
+    KNOWN_SOURCES,
+    MANUAL,
+    KpiDefinitionsError,
+    default_definitions,
+    load_definitions,
+)
 from servicebot.services.imports import ImportContext, Importer, Written
 from servicebot.storage import kpis as store
 from servicebot.storage.db import Database
+
+logger = logging.getLogger(__name__)
 
 ALL_DESKS = "all"
 MAX_COMMENT = 2000  # characters of cause or action: a paragraph for the committee, not a report
@@ -49,12 +59,25 @@ class MetricSource(Protocol):
 
     def series(self, source: str, periods: list[Period]) -> dict[Period, Measure]: ...
 
+    def check(self, source: str) -> None:
+        """Raise InvalidInput naming what is wrong if `source` cannot be computed here (a desk or a
+        service that is not configured)."""
+
+    def note(self, source: str, period: Period) -> str | None:
+        """What to print beside the source's figure for `period` (None: nothing)."""
+
 
 class NoMetrics:
     """Until the metric registry is wired in: nothing is computed, so only imported values show."""
 
     def series(self, source: str, periods: list[Period]) -> dict[Period, Measure]:
         return {}
+
+    def check(self, source: str) -> None:
+        return None
+
+    def note(self, source: str, period: Period) -> str | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -132,6 +155,16 @@ class KpiService:
         values in one transaction. Any problem and nothing is written."""
         name = str(path)
         definitions = load_definitions(path, known_sources=self.known_sources, desks=self.settings.desks)
+        uncomputable = []
+        for definition in definitions:
+            if definition.source != MANUAL:
+                try:
+                    self.metrics.check(definition.source)
+                except InvalidInput as exc:
+                    uncomputable.append(f"{definition.ref}: {exc}")
+        if uncomputable:
+            # Loaded, such a KPI would have no figure on any dashboard: refused now, by KPI and source.
+            raise KpiDefinitionsError(f"{name}: " + "; ".join(uncomputable))
         if values_path is None:
             parsed: Parsed[ValueRow] | None = None
         else:
@@ -197,6 +230,16 @@ class KpiService:
         return commentary
 
     # -- the dashboard -----------------------------------------------------------------------------------
+    def _measured(self, definition: KpiDefinition, months: builtins.list[Period]) -> dict[Period, Measure]:
+        """The KPI's computed figures. A source the configuration no longer supports (a service or desk
+        removed since the definitions were loaded) leaves the row without figures rather than taking down
+        the whole dashboard; `kpi load` refuses such a source up front."""
+        try:
+            return dict(self.metrics.series(definition.source, months))
+        except InvalidInput:
+            logger.warning("KPI %s: source %s cannot be computed", definition.ref, definition.source)
+            return {}
+
     def dashboard(self, period: Period, desk: str = ALL_DESKS) -> Dashboard:
         """The committee dashboard for `period`, for one desk's KPIs or all of them."""
         if desk != ALL_DESKS and desk not in self.settings.desks:
@@ -208,9 +251,7 @@ class KpiService:
         # The metric source opens its own reads: outside the one above (one transaction per thread).
         series: dict[str, dict[Period, Measure]] = {}
         for definition in definitions:
-            measured = (
-                {} if definition.source == MANUAL else dict(self.metrics.series(definition.source, months))
-            )
+            measured = {} if definition.source == MANUAL else self._measured(definition, months)
             measured.update(imported.get(definition.ref, {}))
             series[definition.ref] = measured
         kpi_rows = {
@@ -218,6 +259,13 @@ class KpiService:
             for d in definitions
             if not d.is_activity
         }
+        for ref, row in kpi_rows.items():
+            if (
+                row.shown is not None
+                and row.definition.source != MANUAL
+                and row.shown not in imported.get(ref, {})
+            ):
+                kpi_rows[ref] = replace(row, note=self.metrics.note(row.definition.source, row.shown))
         wanted = [
             (ref, row.shown) for ref, row in kpi_rows.items() if row.shown and kpi_rules.needs_commentary(row)
         ]

@@ -17,6 +17,7 @@ from servicebot.config import Settings
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.kpis import Measure
 from servicebot.domain.periods import Period
+from servicebot.services.availability import AvailabilityMetric
 from servicebot.storage import metrics as sql
 from servicebot.storage.db import Database
 from servicebot.storage.metrics import Calls, Sums
@@ -182,8 +183,10 @@ METRICS: dict[str, Metric] = {
 AVAILABILITY = "availability"
 METRIC_NAMES: frozenset[str] = frozenset({*METRICS, AVAILABILITY})
 
-# (service id, periods) -> availability per period: the outages' own service, wired in by bootstrap.
-AvailabilitySource = Callable[[str, list[Period]], Series]
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 10 else f"{hours:.0f} h"
 
 
 def split_source(source: str) -> tuple[str, str]:
@@ -195,7 +198,7 @@ class MetricsService:
     """`series(source, periods)`: the figure for each period that has one, from one query per source."""
 
     def __init__(
-        self, db: Database, settings: Settings, availability: AvailabilitySource | None = None
+        self, db: Database, settings: Settings, availability: AvailabilityMetric | None = None
     ) -> None:
         self.db = db
         self.settings = settings
@@ -228,11 +231,25 @@ class MetricsService:
         name, argument = split_source(source)
         wanted = list(periods)
         if name == AVAILABILITY:
-            return {} if self._availability is None else self._availability(argument, wanted)
+            return {} if self._availability is None else self._availability.availability(argument, wanted)
         months = [str(p) for p in wanted]
         with self.db.read() as session:
             found = METRICS[name].compute(session, argument, months)
         return {Period.parse(m): measure for m, measure in found.items()}
+
+    def note(self, source: str, period: Period) -> str | None:
+        """Beside an availability figure: its downtime, and planned maintenance (agreed in advance, so not
+        downtime) when there was some. Nothing for other sources."""
+        name, argument = split_source(source)
+        if name != AVAILABILITY or self._availability is None:
+            return None
+        found = self._availability.detail(argument, [period]).get(period)
+        if found is None or found.measure.value is None:
+            return None
+        note = f"downtime {_hours(found.downtime_seconds)}"
+        if found.planned_seconds:
+            note += f"; planned maintenance {_hours(found.planned_seconds)}, not counted"
+        return note
 
     # -- figures that are not KPI sources: the desk's own view --------------------------------------
     def volumes(self, desk: str, period: Period, by: str) -> list[tuple[str, int]]:

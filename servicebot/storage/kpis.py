@@ -56,6 +56,7 @@ def definition_json(d: KpiDefinition) -> dict[str, Any]:
         "desk": d.desk,
         "suspended": d.suspended,
         "decimals": d.decimals,
+        "range_months": d.range_months,
     }
 
 
@@ -78,6 +79,7 @@ def definition_from_json(data: dict[str, Any]) -> KpiDefinition:
         desk=data.get("desk"),
         suspended=bool(data.get("suspended", False)),
         decimals=int(data.get("decimals", 0)),
+        range_months=data.get("range_months"),
     )
 
 

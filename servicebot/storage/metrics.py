@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from servicebot.storage.tables import call_stats, contact_facts, tickets
+from servicebot.storage.tables import call_stats, contact_facts, outages, tickets
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -206,3 +206,13 @@ def calls_by_line(session: Session, desk: str, month: str) -> list[tuple[str, in
         .order_by(func.sum(c.answered).desc(), c.line)
     )
     return [(line, int(o or 0), int(a or 0)) for line, o, a in session.execute(query).all()]
+
+
+def records_begin(session: Session) -> datetime | None:
+    """When this database's records begin: the first ticket logged or outage recorded (None: neither).
+    Before then a service's availability is unknown, not 100%: no record of an outage is not a record
+    of none."""
+    first_ticket = session.execute(select(func.min(tickets.c.created_at))).scalar_one()
+    first_outage = session.execute(select(func.min(outages.c.impact_start))).scalar_one()
+    found = [at for at in (first_ticket, first_outage) if at is not None]
+    return min(found) if found else None

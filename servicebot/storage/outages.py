@@ -53,6 +53,11 @@ def upsert(session: Session, records: Sequence[Outage], batch: str) -> list[Chan
             changes.append("new")
             continue
         wanted = {name: getattr(record, name) for name in _MEASURED}
+        if record.ended_at is None and found.ended_at is not None:
+            # The file still says "open" but the outage has been ended since (in chat, or by a later file):
+            # the file knew less, so the end it does not know about is kept rather than undone.
+            for name in ("ended_at", "impact_end"):
+                wanted[name] = getattr(found, name)
         if all(getattr(found, name) == value for name, value in wanted.items()):
             changes.append("unchanged")
             continue

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from servicebot import files
 from servicebot.triage.text import has_words
 
 REQUIRED_COLUMNS = ("text", "label")
@@ -47,16 +48,9 @@ class LabelledSet:
 def read_labelled_csv(path: Path, *, name: str | None = None) -> LabelledSet:
     name = name or path.name
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LabelledDataError(f"{name}: cannot be read: {exc.strerror}") from None
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LabelledDataError(
-            f"{name}: not UTF-8 (line {line}, byte {exc.start}); save it as UTF-8"
-        ) from None
+        content = files.read_utf8(path, name)
+    except files.FileProblem as exc:
+        raise LabelledDataError(str(exc)) from None
     return parse_labelled_csv(content, name=name)
 
 

@@ -23,6 +23,9 @@ CALLS = (
 def test_import_reports_rows_written_and_rejected_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "calls.csv"
     path.write_text(CALLS, encoding="utf-8")
+    assert (
+        servicebot(tmp_path, "db", "upgrade").returncode == 0
+    )  # a dry run only reads: the database must exist
     dry = servicebot(tmp_path, "import", "calls", str(path), "--dry-run")
     assert dry.returncode == 1, dry.stderr  # a rejected row: scripts must notice
     assert dry.stdout.splitlines() == [
@@ -42,15 +45,15 @@ def test_import_reports_rows_written_and_rejected_and_is_idempotent(tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "content", "says", "code"),
     [
-        (("import", "calls", "missing.csv"), None, "servicebot: missing.csv: no such file", 1),
-        (("import", "calls", "."), None, "servicebot: .: is a folder, not a file", 1),
+        (("import", "calls", "missing.csv"), None, "servicebot: missing.csv: no such file", 2),
+        (("import", "calls", "."), None, "servicebot: .: is a folder, not a file", 2),
         (("import", "calls", ""), None, "expected a path, got an empty one", 2),
         (("import", "phone", "x.csv"), None, "argument kind: invalid choice: 'phone'", 2),
         (("import", "calls"), None, "the following arguments are required: file", 2),
-        (("import", "calls", "x.csv"), b"\xff\xfe\x00garbage", "x.csv: not UTF-8 (line 1", 1),
-        (("import", "calls", "x.csv"), b"", "x.csv: empty; the first line must name the columns", 1),
-        (("import", "calls", "x.csv"), b"text,label\nhi,there\n", "x.csv: missing column(s) date", 1),
-        (("import", "tickets", "x.csv"), b"ref,desk\nA,ict\n", "x.csv: missing column(s) logged_at", 1),
+        (("import", "calls", "x.csv"), b"\xff\xfe\x00garbage", "x.csv: not UTF-8 (line 1", 2),
+        (("import", "calls", "x.csv"), b"", "x.csv: empty; the first line must name the columns", 2),
+        (("import", "calls", "x.csv"), b"text,label\nhi,there\n", "x.csv: missing column(s) date", 2),
+        (("import", "tickets", "x.csv"), b"ref,desk\nA,ict\n", "x.csv: missing column(s) logged_at", 2),
     ],
 )
 def test_wrong_arguments_and_broken_files_are_one_line(
@@ -113,3 +116,15 @@ def test_metrics_states_each_rate_with_its_counts(tmp_path: Path) -> None:
     ):
         wrong = servicebot(tmp_path, "metrics", *args)
         assert wrong.returncode != 0 and says in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_commands_that_only_read_create_no_database(tmp_path: Path) -> None:
+    (tmp_path / "calls.csv").write_text(CALLS, encoding="utf-8")
+    for args in (
+        ("metrics", "--period", "2016-12"),
+        ("import", "calls", "calls.csv", "--dry-run"),
+        ("facts", "rebuild"),
+    ):
+        result = servicebot(tmp_path, *args)
+        assert result.returncode == 2 and "no database at" in result.stderr, (args, result.stderr)
+        assert not (tmp_path / "console.db").exists(), args

@@ -42,6 +42,12 @@ class FakeMetrics:
         self.asked.append(source)
         return {p: m for p, m in self.measures.get(source, {}).items() if p in periods}
 
+    def check(self, source: str) -> None:
+        return None
+
+    def note(self, source: str, period: Period) -> str | None:
+        return None
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:

@@ -3,6 +3,7 @@ against tickets whose outcomes the test sets up by hand, and the imports that fe
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -216,10 +217,63 @@ def test_availability_is_a_metric_source_like_any_other(services: Services, tmp_
     path = tmp_path / "outages.csv"
     path.write_text("service,start,end\nemail,2016-12-05T10:00,2016-12-05T12:00\n", encoding="utf-8")
     assert services.imports.run("outages", path).written.new == 1
-    email = services.metrics.series("availability:email", [NOV, DEC])
-    assert email[NOV] == Measure(100.0, email[NOV].denominator, email[NOV].denominator)
+    email = services.metrics.series("availability:email", [NOV, DEC, Period(2017, 1)])
+    # November ended before this database's first record (that outage): unknown, not 100%. January, with
+    # no outage, was available all its working hours.
+    assert NOV not in email
+    january = email[Period(2017, 1)]
+    assert january.value == 100.0 and january.numerator == january.denominator > 0
     assert email[DEC] == Measure(99.0, 198 * 3600, 200 * 3600)
     from servicebot.domain.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="no service 'mail'; the services are network, ict, email"):
         services.metrics.series("availability:mail", [DEC])
+
+
+def test_the_dashboard_reports_downtime_and_planned_maintenance_beside_availability(
+    services: Services, tmp_path: Path
+) -> None:
+    path = tmp_path / "outages.csv"
+    path.write_text(
+        "service,start,end,planned\n"
+        "ict,2016-12-05T10:00,2016-12-05T12:00,false\n"
+        "ict,2016-12-06T09:00,2016-12-06T12:00,true\n",
+        encoding="utf-8",
+    )
+    services.imports.run("outages", path)
+    board = services.kpis.dashboard(DEC)
+    [ict04] = [row for row in board.kpis if row.definition.source == "availability:ict"]
+    assert ict04.value == 99.0 and ict04.rag is not None and ict04.rag.value == "GREEN"
+    assert ict04.note == "downtime 2.0 h; planned maintenance 3.0 h, not counted"
+    from servicebot.reports import render
+
+    assert "99.0% (downtime 2.0 h; planned maintenance 3.0 h, not counted)" in render(board, "md")
+    assert json.loads(render(board, "json"))["kpis"][3]["note"].startswith("downtime 2.0 h")
+
+
+def test_a_source_that_cannot_be_computed_is_refused_at_load_and_never_breaks_a_dashboard(
+    services: Services, tmp_path: Path
+) -> None:
+    from servicebot.kpis.definitions import DEFAULT_FILE, KpiDefinitionsError
+
+    broken = tmp_path / "kpis.yaml"
+    broken.write_text(
+        DEFAULT_FILE.read_text(encoding="utf-8")
+        .replace("source: availability:email", "source: availability:printers")
+        .replace("source: fcr:ict", "source: fcr:hr"),
+        encoding="utf-8",
+    )
+    with pytest.raises(KpiDefinitionsError) as refused:
+        services.kpis.load_definitions(broken)
+    assert "ICT01: source 'fcr:hr'" in str(refused.value) and "ICT05: source 'availability:printers'" in str(
+        refused.value
+    )
+    # A service taken out of the configuration after its KPI was loaded: that row has no figure; the
+    # rest of the dashboard still renders.
+    from servicebot.bootstrap import build_kpis
+
+    others = tuple(s for s in services.settings.services if s.id != "email")
+    fewer = services.settings.model_copy(update={"services": others})
+    board = build_kpis(services.db, fewer).dashboard(DEC)
+    [ict05] = [row for row in board.kpis if row.definition.source == "availability:email"]
+    assert ict05.value is None and len(board.kpis) > 5

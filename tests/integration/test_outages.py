@@ -17,7 +17,7 @@ from servicebot.domain.availability import Outage
 from servicebot.domain.errors import InvalidInput, NotAllowed
 from servicebot.domain.periods import Period
 from servicebot.imports.csvfile import ImportFileError
-from servicebot.services.actors import Actor
+from servicebot.services.actors import Actor, Role
 from servicebot.services.imports import ImportService
 from servicebot.services.intake import Source
 from servicebot.storage import outages as outage_rows
@@ -261,7 +261,8 @@ def test_availability_per_period_with_one_query(services: Services, selects: lis
     periods = [Period(2017, 3), Period(2017, 4), Period(2017, 5)]
     selects.clear()
     figures = services.availability.availability("email", periods)
-    assert len(selects) == 1, "one query per call, not per period"
+    # The outages, and where the records begin: two queries however many periods are asked for.
+    assert len(selects) == 2, selects
     march, april, may = (figures[p] for p in periods)
     assert march.denominator == 23 * 10 * HOUR and march.numerator == march.denominator - 2 * HOUR
     assert april.denominator == 18 * 10 * HOUR and april.numerator == april.denominator - 2 * HOUR
@@ -293,3 +294,17 @@ def test_no_outage_row_is_written_by_a_refused_command(services: Services) -> No
         services.outages.start("email", Actor(REQUESTER))
     with services.db.read() as session:
         assert session.execute(select(func.count()).select_from(outages)).scalar_one() == 0
+
+
+def test_importing_an_open_outage_again_keeps_the_end_recorded_since(
+    services: Services, clock: Clock, tmp_path: Path
+) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text("service,start,end\nemail,2017-03-07T09:00,\n", encoding="utf-8")
+    assert services.imports.run("outages", path).written.new == 1
+    clock.now = utc(2017, 3, 7, 15)
+    services.outages.end("email", Actor(AGENT, Role.AGENT))
+    again = services.imports.run("outages", path)
+    assert (again.written.updated, again.written.unchanged) == (0, 1)
+    [row] = rows(services)
+    assert row.ended_at == utc(2017, 3, 7, 15) and services.outages.open_outages() == []

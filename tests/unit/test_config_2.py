@@ -38,7 +38,7 @@ def test_a_file_that_is_not_utf8_says_so_without_a_date_hint(tmp_path: Path) -> 
     path = tmp_path / "servicebot.yaml"
     path.write_bytes(b"timezone: Europe/London\n\xff\xfe\x00binary\x80\n")
     message = _refusal(path)
-    assert message.startswith(f"SERVICEBOT_CONFIG: {path}: not UTF-8 text (byte 0xff at offset 24)"), message
+    assert message.startswith(f"SERVICEBOT_CONFIG: {path}: not UTF-8 (line 2, byte 0xff)"), message
     assert "date" not in message
 
 

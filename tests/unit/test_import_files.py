@@ -18,7 +18,7 @@ DESKS = frozenset({"ict", "contact"})
 
 
 def read_calls(*rows: str) -> csvfile.Parsed[calls.CallRow]:
-    return calls.parse("\n".join((HEADER, *rows)) + "\n", "calls.csv", DESKS)
+    return calls.parse("\n".join((HEADER, *rows)) + "\n", "calls.csv", DESKS, LONDON)
 
 
 def problems(parsed: csvfile.Parsed[calls.CallRow]) -> list[str]:
@@ -90,7 +90,7 @@ def test_ragged_rows_and_blank_lines() -> None:
 )
 def test_a_file_that_cannot_be_used_is_refused_whole(content: str, says: str) -> None:
     with pytest.raises(ImportFileError, match=says.replace("(", r"\(").replace(")", r"\)")):
-        calls.parse(content, "calls.csv", DESKS)
+        calls.parse(content, "calls.csv", DESKS, LONDON)
 
 
 def test_headers_are_forgiving_about_case_spaces_and_a_byte_order_mark(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_headers_are_forgiving_about_case_spaces_and_a_byte_order_mark(tmp_path:
         "\ufeff".encode()
         + (" DATE , Desk," + HEADER.split(",", 2)[2] + "\n2016-12-05,ict,sd,1,1,1,0,5,60\n").encode()
     )
-    parsed = calls.parse(csvfile.read_text(path), "calls.csv", DESKS)
+    parsed = calls.parse(csvfile.read_text(path), "calls.csv", DESKS, LONDON)
     assert [r.day for _, r in parsed.records] == [date(2016, 12, 5)]
 
 
@@ -159,3 +159,21 @@ def test_numbers_and_flags() -> None:
     assert csvfile.boolean({"planned": ""}, "planned", default=False) is False
     with pytest.raises(FieldError, match="'maybe' is not true or false"):
         csvfile.boolean({"planned": "maybe"}, "planned", default=False)
+
+
+def test_a_days_total_and_its_intervals_are_not_both_counted() -> None:
+    parsed = read_calls(
+        "2015-01-05,ict,service desk,100,100,100,0,1000,10000",
+        "2015-01-05T09:00,ict,service desk,60,60,60,0,600,6000",
+        "2015-01-05T09:30,ict,service desk,40,40,40,0,400,4000",
+        "2015-01-06T09:00,ict,service desk,40,40,40,0,400,4000",
+        "2017-03-26T01:30,ict,service desk,1,1,1,0,1,1",
+    )
+    assert [n for n, _ in parsed.records] == [5]
+    says = "ict service desk on 2015-01-05 has both a day's total and intervals in this file"
+    assert [str(p)[: len("row 2, date: ") + len(says)] for p in parsed.problems[:3]] == [
+        f"row {n}, date: {says}" for n in (2, 3, 4)
+    ]
+    assert str(parsed.problems[3]) == (
+        "row 6, date: 2017-03-26 01:30 does not exist in Europe/London (the clocks went forward)"
+    )

@@ -221,9 +221,23 @@ def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
 def test_a_file_that_is_not_utf8_missing_or_a_folder(tmp_path: Path) -> None:
     path = tmp_path / "kpis.yaml"
     path.write_bytes("- ref: ICT01\n  description: caf\u00e9\n".encode("latin-1"))
-    with pytest.raises(KpiDefinitionsError, match=r"not UTF-8 text \(byte 0xe9 on line 2\)"):
+    with pytest.raises(KpiDefinitionsError, match=r"not UTF-8 \(line 2, byte 0xe9\)"):
         load_definitions(path)
     with pytest.raises(KpiDefinitionsError, match="no such file"):
         load_definitions(tmp_path / "missing.yaml")
     with pytest.raises(KpiDefinitionsError, match="is a folder"):
         load_definitions(tmp_path)
+
+
+def test_range_months_scales_a_flow_activity_only() -> None:
+    [cs08] = load(calls(range_months=9))
+    assert cs08.range_months == 9
+    assert "range_months" in refused(fcr(range_months=9))
+    assert "range_months" in refused(calls(range_months=9, frequency="snapshot"))
+    assert "range_months" in refused(calls(range_months=13))
+
+
+def test_a_threshold_of_true_is_a_slip_not_one() -> None:
+    assert "target" in refused(fcr(target=True)) and "expected a number, got true" in refused(
+        fcr(target=True)
+    )

@@ -311,3 +311,32 @@ def test_an_annual_figure_is_shown_until_the_next_one_is_due() -> None:
         assert (row.shown, row.value, row.dot) == (Period(2016, 3), 74.0, Dot.IMPROVED), period
     assert rules.kpi_row(annual, series, {}, Period(2018, 3)).shown is None
     assert rules.months_needed(Period(2017, 3))[0] <= Period(2014, 4)
+
+
+def test_a_range_for_nine_months_is_scaled_to_each_year_to_date() -> None:
+    """CS08's published range is for April to December: June's year to date is tested against a third of
+    it, and March's against four thirds, rather than reading Below all year."""
+    from servicebot.domain.kpis import Frequency, KpiDefinition, KpiKind, Measure, Polarity, Thresholds, Unit
+    from servicebot.domain.periods import Period, span
+
+    cs08 = KpiDefinition(
+        ref="CS08",
+        description="calls answered",
+        service_area="Customer Services",
+        unit=Unit.COUNT,
+        polarity=Polarity.HIGHER_IS_BETTER,
+        frequency=Frequency.MONTHLY,
+        kind=KpiKind.ACTIVITY,
+        source="manual",
+        thresholds=Thresholds(upper=633_350, lower=530_000),
+        range_months=9,
+    )
+    series = {p: Measure(62_000.0) for p in span(Period(2016, 4), Period(2017, 3))}
+    june = rules.activity_row(cs08, series, {}, Period(2016, 6))
+    assert (june.ytd, june.lower, june.in_expected_range) == (186_000.0, 530_000 / 3, InRange.YES)
+    december = rules.activity_row(cs08, series, {}, Period(2016, 12))
+    assert (december.upper, december.lower) == (633_350, 530_000)
+    march = rules.activity_row(cs08, series, {}, Period(2017, 3))
+    assert march.in_expected_range is InRange.YES and march.upper == pytest.approx(633_350 * 12 / 9)
+    unscaled = rules.activity_row(replace(cs08, range_months=None), series, {}, Period(2016, 6))
+    assert unscaled.in_expected_range is InRange.BELOW

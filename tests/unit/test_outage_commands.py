@@ -22,6 +22,10 @@ from servicebot.domain.message import say
         ("outage start", CommandUsage("outage", "outage")),
         ("outage end", CommandUsage("outage", "outage")),
         ("outage email", CommandUsage("outage", "outage")),
+        # Start and end mistyped: the command's usage, never a P1 ticket from a slip of the keyboard.
+        ("outage begin email", CommandUsage("outage", "outage")),
+        ("outage stop email it is back", CommandUsage("outage", "outage")),
+        ("outage closed network", CommandUsage("outage", "outage")),
         ("outge", CommandUsage("outage", "outge", near_miss=True)),
         ("outage on the network at county hall", NewQuery("outage on the network at county hall")),
         ("there is an outage start to finish", NewQuery("there is an outage start to finish")),

@@ -168,10 +168,11 @@ def test_the_good_rows_are_kept_and_the_bad_named_in_file_order() -> None:
         "network,2017-03-08T10:00,2017-03-08T11:00,,,true,#12",
         "email,2017-03-07T10:00,2017-03-07T13:00,,,,",
     )
-    assert [row for row, _ in parsed.records] == [2, 4]
+    assert [row for row, _ in parsed.records] == [4]
     assert [str(p) for p in parsed.problems] == [
+        "row 2, start: the email outage starting 2017-03-07 10:00 UTC is also on row 5",
         "row 3, service: 'wifi' is not a configured service; choose one of: network, ict, email",
-        "row 5, start: the same email outage as row 2 (same start)",
+        "row 5, start: the email outage starting 2017-03-07 10:00 UTC is also on row 2",
     ]
     assert parsed.rows == 4
 

@@ -27,7 +27,9 @@ def test_parse_and_print_round_trip() -> None:
         ("2016/12", "YYYY-MM"),
         ("", "YYYY-MM"),
         ("2016-1", "YYYY-MM"),
-        ("0001-01", "1900 to 9998"),
+        ("0001-01", "1970 to 2999"),
+        ("1900-01", "1970 to 2999"),
+        ("9998-12", "1970 to 2999"),
     ],
 )
 def test_bad_periods_are_named(text: str, says: str) -> None:
