@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_events
 	$(BIN)/python -m bench.bench_triage
 	$(BIN)/python -m bench.bench_intake_gate
+	$(BIN)/python -m bench.bench_measure
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

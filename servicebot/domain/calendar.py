@@ -56,6 +56,8 @@ class WorkingCalendar:
         # Each day's opening hours in UTC, once: availability measures a year of outages for each service
         # and period, and the zone conversion is the cost of every day it walks.
         self._hours: dict[date, tuple[datetime, datetime] | None] = {}
+        # Running totals of working time per year, for working_time over long spans in constant time.
+        self._prefix: dict[int, list[timedelta]] = {}
 
     def bank_holidays(self, year: int) -> frozenset[date]:
         """England and Wales bank holidays of `year`, as gov.uk lists them."""
@@ -121,14 +123,54 @@ class WorkingCalendar:
         # Work in UTC: subtracting two datetimes that share a ZoneInfo gives wall-clock time, which is an
         # hour out across a clock change.
         start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
-        total = timedelta(0)
         day = start.astimezone(self.tz).date()
         last = end.astimezone(self.tz).date()
-        while day <= last:
-            hours = self.working_hours_of(day)
-            if hours is not None:
-                begin, finish = max(start_utc, hours[0]), min(end_utc, hours[1])
-                if begin < finish:
-                    total += finish - begin
-            day += timedelta(days=1)
+        total = self._part_of(day, start_utc, end_utc)
+        if last > day:
+            # The days strictly between are whole: their sum comes from the running totals, so a span of
+            # months costs no more than a span of two days (`facts rebuild` asks once per ticket).
+            total += self._whole_days(day + timedelta(days=1), last)
+            total += self._part_of(last, start_utc, end_utc)
         return total
+
+    def _part_of(self, day: date, start_utc: datetime, end_utc: datetime) -> timedelta:
+        hours = self.working_hours_of(day)
+        if hours is None:
+            return timedelta(0)
+        begin, finish = max(start_utc, hours[0]), min(end_utc, hours[1])
+        return finish - begin if begin < finish else timedelta(0)
+
+    def _whole_days(self, first: date, last: date) -> timedelta:
+        """Working time of the days from `first` up to, not including, `last` (first <= last)."""
+        if first.year == last.year:
+            prefix = self._year_prefix(first.year)
+            return prefix[_day_of_year(last)] - prefix[_day_of_year(first)]
+        head = self._year_prefix(first.year)
+        total = head[-1] - head[_day_of_year(first)]
+        for year in range(first.year + 1, last.year):
+            total += self._year_prefix(year)[-1]
+        return total + self._year_prefix(last.year)[_day_of_year(last)]
+
+    def _year_prefix(self, year: int) -> list[timedelta]:
+        """Running totals of a year's working time: [i] is the working time of its first i days."""
+        found = self._prefix.get(year)
+        if found is None:
+            found = [timedelta(0)]
+            day = date(year, 1, 1)
+            while day.year == year:
+                # Not through working_hours_of: its per-day cache holds the days actually walked.
+                length = (
+                    datetime.combine(day, self.closes, self.tz).astimezone(UTC)
+                    - datetime.combine(day, self.opens, self.tz).astimezone(UTC)
+                    if self.is_working_day(day)
+                    else timedelta(0)
+                )
+                found.append(found[-1] + length)
+                day += timedelta(days=1)
+            self._prefix[year] = found
+        return found
+
+
+def _day_of_year(day: date) -> int:
+    """Days before `day` in its year (0 on 1 January)."""
+    return day.toordinal() - date(day.year, 1, 1).toordinal()

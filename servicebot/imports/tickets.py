@@ -9,6 +9,7 @@ under its old reference so that importing the file again adds nothing.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -177,8 +178,17 @@ def record(
 def parse(
     content: str, name: str, desks: Mapping[str, DeskRules], tz: ZoneInfo, now: datetime | None = None
 ) -> Parsed[PastTicket]:
-    parsed = csvfile.parse_csv(
-        content, name=name, required=REQUIRED, optional=OPTIONAL, record=record(desks, tz, now)
-    )
+    # A large council's year is a million rows, each a handful of objects that all live until the import
+    # ends: the cyclic garbage collector would walk the growing heap again and again while finding nothing
+    # (a record holds no cycles), so it pauses for the parse and resumes after, whatever happens.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        parsed = csvfile.parse_csv(
+            content, name=name, required=REQUIRED, optional=OPTIONAL, record=record(desks, tz, now)
+        )
+    finally:
+        if paused:
+            gc.enable()
     csvfile.reject_repeats(parsed, lambda past: past.ref, "ref", lambda past: repr(past.ref))
     return parsed

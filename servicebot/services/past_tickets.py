@@ -5,6 +5,7 @@ a corrected row for a reference already imported is counted as unchanged, not re
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,10 +17,13 @@ from servicebot.config import Settings
 from servicebot.domain.calendar import WorkingCalendar
 from servicebot.domain.tickets import SYSTEM_ACTOR, Resolution, Ticket, TriageDecision
 from servicebot.imports.tickets import DeskRules, PastTicket
-from servicebot.storage import facts as facts_rows
 from servicebot.storage import sources
 from servicebot.storage import tickets as ticket_rows
+from servicebot.storage.bulk import insert_rows, wide_sqlite_cache
 from servicebot.storage.facts import FactsProjection
+from servicebot.storage.tables import contact_facts as facts_table
+from servicebot.storage.tables import ticket_events, ticket_sources
+from servicebot.storage.tables import tickets as tickets_table
 
 SOURCE_PREFIX = "import:"
 _CHUNK = 20_000
@@ -110,25 +114,45 @@ def write(
     existing = sources.tickets_for_sources(session, keys)
     projection = FactsProjection(calendar)
     next_id = ticket_rows.max_ticket_id(session) + 1
+    # The file's records (a million objects at a large council's scale) live until the import ends:
+    # frozen, the garbage collector stops walking them again in every collection while the histories are
+    # built (a third of the import's time at 100,000 rows). Unfrozen after, whatever happens.
+    gc.freeze()
+    try:
+        return _write_new(session, records, keys, existing, rules, projection, next_id)
+    finally:
+        gc.unfreeze()
+
+
+def _write_new(
+    session: Session,
+    records: list[PastTicket],
+    keys: list[str],
+    existing: Mapping[str, int],
+    rules: Mapping[str, DeskRules],
+    projection: FactsProjection,
+    next_id: int,
+) -> tuple[int, int]:
     tickets: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     facts: list[dict[str, Any]] = []
     links: list[dict[str, object]] = []
     new = 0
-    for past, key in zip(records, keys, strict=True):
-        if key in existing:
-            continue
-        ticket = history_of(next_id, past, rules[past.desk])
-        tickets.append(ticket_rows.ticket_row(ticket))
-        events.extend(ticket_rows.event_row(e) for e in ticket.pending)
-        facts.append(projection.row_of(ticket))
-        links.append({"source_key": key, "ticket_id": next_id})
-        next_id += 1
-        new += 1
-        if len(tickets) >= _CHUNK:
-            _flush(session, tickets, events, facts, links)
-            tickets, events, facts, links = [], [], [], []
-    _flush(session, tickets, events, facts, links)
+    with wide_sqlite_cache(session):
+        for past, key in zip(records, keys, strict=True):
+            if key in existing:
+                continue
+            ticket = history_of(next_id, past, rules[past.desk])
+            tickets.append(ticket_rows.ticket_row(ticket))
+            events.extend(ticket_rows.event_row(e) for e in ticket.pending)
+            facts.append(projection.row_of(ticket))
+            links.append({"source_key": key, "ticket_id": next_id})
+            next_id += 1
+            new += 1
+            if len(tickets) >= _CHUNK:
+                _flush(session, tickets, events, facts, links)
+                tickets, events, facts, links = [], [], [], []
+        _flush(session, tickets, events, facts, links)
     if new:
         ticket_rows.sync_ticket_id_sequence(session)
     return new, len(records) - new
@@ -143,8 +167,9 @@ def _flush(
 ) -> None:
     if not tickets:
         return
-    # Projection rows first: events, facts and sources all refer to their ticket.
-    ticket_rows.bulk_insert_tickets(session, tickets)
-    ticket_rows.bulk_insert_events(session, events)
-    facts_rows.bulk_insert(session, facts)
-    sources.bulk_link_sources(session, links)
+    # Projection rows first: events, facts and sources all refer to their ticket. Through the bulk path
+    # (no per-value SQLAlchemy processing on SQLite): at a million rows that was most of an import's time.
+    insert_rows(session, tickets_table, tickets)
+    insert_rows(session, ticket_events, events)
+    insert_rows(session, facts_table, facts)
+    insert_rows(session, ticket_sources, links)

@@ -125,18 +125,50 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("ticket_id", name=op.f("pk_contact_facts")),
     )
+    # Covering indexes for the metrics' GROUP BYs (see tables.py).
     op.create_index(
-        "ix_contact_facts_desk_logged_month", "contact_facts", ["desk", "logged_month"], unique=False
+        "ix_contact_facts_desk_logged_month",
+        "contact_facts",
+        [
+            "desk",
+            "logged_month",
+            "escalated",
+            "transferred",
+            "first_response_seconds",
+            "intent",
+            "queue",
+            "source",
+        ],
+        unique=False,
     )
     op.create_index(
-        "ix_contact_facts_desk_rated_month", "contact_facts", ["desk", "rated_month"], unique=False
+        "ix_contact_facts_desk_rated_month", "contact_facts", ["desk", "rated_month", "rating"], unique=False
     )
     op.create_index(
-        "ix_contact_facts_desk_resolved_month", "contact_facts", ["desk", "resolved_month"], unique=False
+        "ix_contact_facts_desk_resolved_month",
+        "contact_facts",
+        [
+            "desk",
+            "resolved_month",
+            "resolved",
+            "self_service",
+            "first_contact",
+            "fix_seconds",
+            "fix_working_seconds",
+        ],
+        unique=False,
+    )
+    op.create_index(
+        "ix_contact_facts_desk_logged_at", "contact_facts", ["desk", "logged_at", "resolved_at"], unique=False
+    )
+    op.create_index(
+        "ix_tickets_desk_status_created_at", "tickets", ["desk", "status", "created_at"], unique=False
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_desk_status_created_at", table_name="tickets")
+    op.drop_index("ix_contact_facts_desk_logged_at", table_name="contact_facts")
     op.drop_index("ix_contact_facts_desk_resolved_month", table_name="contact_facts")
     op.drop_index("ix_contact_facts_desk_rated_month", table_name="contact_facts")
     op.drop_index("ix_contact_facts_desk_logged_month", table_name="contact_facts")
