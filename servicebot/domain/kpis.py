@@ -189,6 +189,14 @@ class Dashboard:
     def kpis(self) -> list[KpiRow]:
         return [row for area in self.areas for row in area.kpis]
 
+    def rag_counts(self) -> dict[Rag | None, int]:
+        """The RAG summary's last line: every service area's KPIs together."""
+        counts: dict[Rag | None, int] = {Rag.GREEN: 0, Rag.AMBER: 0, Rag.RED: 0, None: 0}
+        for area in self.areas:
+            for rag, n in area.rag_counts().items():
+                counts[rag] += n
+        return counts
+
     @property
     def activity(self) -> list[ActivityRow]:
         return [row for area in self.areas for row in area.activity]

@@ -18,6 +18,7 @@ is silent, decided here:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from servicebot.domain.availability import Outage
@@ -33,12 +34,20 @@ COLUMNS = ",".join((*REQUIRED, *OPTIONAL))
 IMPORTED_BY = "import"
 
 
-def parse_outages(content: str, name: str, services: Iterable[str], tz: ZoneInfo) -> Parsed[Outage]:
-    """Rows of an outage file checked against the configured `services` (ids), times read in `tz`."""
+def parse_outages(
+    content: str, name: str, services: Iterable[str], tz: ZoneInfo, now: datetime | None = None
+) -> Parsed[Outage]:
+    """Rows of an outage file checked against the configured `services` (ids), times read in `tz`. Only
+    planned maintenance may lie ahead of `now` (agreed in advance); an outage has happened or is happening."""
     known = tuple(services)
 
     def record(row: dict[str, str]) -> Outage:
-        return _outage(row, known, tz)
+        outage = _outage(row, known, tz)
+        if now is not None and not outage.planned:
+            for field, at in (("start", outage.started_at), ("end", outage.ended_at)):
+                if at is not None and at > now:
+                    raise FieldError(field, "is in the future; only planned maintenance is recorded ahead")
+        return outage
 
     parsed = parse_csv(content, name=name, required=REQUIRED, optional=OPTIONAL, record=record)
     reject_repeats(

@@ -268,9 +268,13 @@ def _to_definition(
         ],
         default=0,
     )
+    if finest > MAX_DECIMALS:
+        # 70.0000001 is a typo or float noise from a spreadsheet, not a precision anyone publishes.
+        where = "target" if is_kpi else "upper"
+        problems.append((where, f"a threshold has {finest} decimal places; at most {MAX_DECIMALS}"))
     decimals = spec.decimals
     if decimals is None:
-        decimals = max(_DEFAULT_DECIMALS[spec.unit], finest)
+        decimals = max(_DEFAULT_DECIMALS[spec.unit], min(finest, MAX_DECIMALS))
     elif decimals < finest:
         problems.append(
             (

@@ -246,10 +246,12 @@ class MetricsService:
         found = self._availability.detail(argument, [period]).get(period)
         if found is None or found.measure.value is None:
             return None
-        note = f"downtime {_hours(found.downtime_seconds)}"
+        parts = []
+        if found.downtime_seconds:
+            parts.append(f"downtime {_hours(found.downtime_seconds)}")
         if found.planned_seconds:
-            note += f"; planned maintenance {_hours(found.planned_seconds)}, not counted"
-        return note
+            parts.append(f"planned maintenance {_hours(found.planned_seconds)}, not counted")
+        return "; ".join(parts) or None
 
     # -- figures that are not KPI sources: the desk's own view --------------------------------------
     def volumes(self, desk: str, period: Period, by: str) -> list[tuple[str, int]]:

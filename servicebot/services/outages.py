@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicebot.config import Service, Settings
@@ -44,27 +45,36 @@ class OutageService:
         require_staff(actor, "record outages")
         service = self.settings.service(service_id.lower())
         now = self.clock()
-        with self.db.transaction() as session:
-            already = outage_rows.open_outages(session, service.id)
-            if already:
-                raise InvalidInput(
-                    f"{service.title} ({service.id}) is already out, since {self._when(already[0])}; say ",
-                    Code(f"outage end {service.id}"),
-                    " when it is back.",
+        note = " ".join(note.split())
+        try:
+            with self.db.transaction() as session:
+                already = outage_rows.open_outages(session, service.id)
+                if already:
+                    raise InvalidInput(
+                        f"{service.title} ({service.id}) is already out, "
+                        f"since {self._when(already[0])}; say ",
+                        Code(f"outage end {service.id}"),
+                        " when it is back.",
+                    )
+                outage = outage_rows.insert_outage(
+                    session,
+                    Outage(
+                        service=service.id,
+                        started_at=now,
+                        ended_at=None,
+                        impact_start=now,
+                        impact_end=None,
+                        note=note[:MAX_NOTE],
+                        origin="chat",
+                        opened_by=actor.id,
+                    ),
                 )
-            outage = outage_rows.insert_outage(
-                session,
-                Outage(
-                    service=service.id,
-                    started_at=now,
-                    ended_at=None,
-                    impact_start=now,
-                    impact_end=None,
-                    note=" ".join(note.split())[:MAX_NOTE],
-                    origin="chat",
-                    opened_by=actor.id,
-                ),
-            )
+        except IntegrityError:
+            # Ended and started again within the same second (or two people at once): the outage that
+            # starts at this instant is already recorded, so this one would be the same record.
+            raise InvalidInput(
+                f"An outage of {service.title} starting at this moment is already recorded; try again."
+            ) from None
         message = say(
             Strong(service.title),
             f" is recorded as out since {self._when(outage)}, by ",
@@ -72,6 +82,7 @@ class OutageService:
             ". Say ",
             Code(f"outage end {service.id}"),
             " when it is back.",
+            f" (The note was cut to its first {MAX_NOTE} characters.)" if len(note) > MAX_NOTE else "",
         )
         return OutageOutcome(outage, service, message)
 
@@ -125,7 +136,7 @@ def outage_importer() -> Importer:
 
     def parse(content: str, name: str, context: ImportContext) -> Any:
         settings = context.settings
-        return parse_outages(content, name, (s.id for s in settings.services), settings.tz)
+        return parse_outages(content, name, (s.id for s in settings.services), settings.tz, context.now)
 
     def write(session: Session, records: list[Any], batch: str, _context: ImportContext) -> Written:
         counts = Counter(outage_rows.upsert(session, records, batch))

@@ -308,3 +308,16 @@ def test_importing_an_open_outage_again_keeps_the_end_recorded_since(
     assert (again.written.updated, again.written.unchanged) == (0, 1)
     [row] = rows(services)
     assert row.ended_at == utc(2017, 3, 7, 15) and services.outages.open_outages() == []
+
+
+def test_a_note_too_long_to_keep_whole_is_cut_and_the_reply_says_so(services: Services, clock: Clock) -> None:
+    started = services.outages.start("email", Actor(AGENT, Role.AGENT), "x" * 600)
+    assert started.outage.note == "x" * 500
+    assert "The note was cut to its first 500 characters" in str(started.message)
+    services.outages.end("email", Actor(AGENT, Role.AGENT))
+    # Started again in the same instant it ended: refused in words, not a database error.
+    with pytest.raises(InvalidInput, match="starting at this moment is already recorded"):
+        services.outages.start("email", Actor(AGENT, Role.AGENT))
+    clock.advance(minutes=1)
+    short = services.outages.start("email", Actor(AGENT, Role.AGENT), "exchange down")
+    assert "cut" not in str(short.message)

@@ -241,3 +241,7 @@ def test_a_threshold_of_true_is_a_slip_not_one() -> None:
     assert "target" in refused(fcr(target=True)) and "expected a number, got true" in refused(
         fcr(target=True)
     )
+
+
+def test_a_threshold_with_more_places_than_anyone_publishes_is_refused() -> None:
+    assert "a threshold has 7 decimal places; at most 4" in refused(fcr(target=70.0000001))

@@ -180,3 +180,30 @@ def test_the_good_rows_are_kept_and_the_bad_named_in_file_order() -> None:
 def test_a_file_without_the_columns_is_refused_whole() -> None:
     with pytest.raises(ImportFileError, match="missing column"):
         parse("email,2017-03-07T10:00", header="service,start")
+
+
+def test_only_planned_maintenance_lies_ahead() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2017, 3, 7, 12, 0, tzinfo=UTC)
+    header = "service,start,end,planned"
+    parsed = parse_outages(
+        "\n".join(
+            (
+                header,
+                "email,2017-03-07T10:00,2030-01-01T00:00,false",
+                "email,2017-03-08T10:00,,false",
+                "email,2017-03-11T22:00,2017-03-12T03:00,true",
+            )
+        )
+        + "\n",
+        "outages.csv",
+        SERVICES,
+        LONDON,
+        now,
+    )
+    assert [str(p) for p in parsed.problems] == [
+        "row 2, end: is in the future; only planned maintenance is recorded ahead",
+        "row 3, start: is in the future; only planned maintenance is recorded ahead",
+    ]
+    assert [n for n, _ in parsed.records] == [4]

@@ -249,6 +249,7 @@ def test_rag_summary() -> None:
         ["Service area", "GREEN", "AMBER", "RED", "No RAG"],
         ["ICT (Infrastructure)", "3", "1", "1", "1"],
         ["Finance and Procurement", "1", "1", "1", "0"],
+        ["All service areas", "4", "2", "2", "1"],
     ]
     links = [a.attrs["href"] for a in summary.find_all("a")]
     assert links == [f"#{section.attrs['id']}" for section in root.find_all("section", "area")]
