@@ -159,7 +159,7 @@ class FactsProjection:
 def _indexes_set_aside(session: Session) -> Iterator[None]:
     """On SQLite, the table's indexes dropped while every row is written and built again after, in the same
     transaction (readers keep the old rows and indexes until it commits). Building an index from a million
-    rows at once is a sort; keeping five covering indexes up to date row by row was two thirds of the
+    rows at once is a sort; keeping four covering indexes up to date row by row was about half of the
     rebuild. On other databases nothing changes: dropping an index there locks out readers."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
