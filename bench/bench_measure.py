@@ -45,6 +45,8 @@ from sqlalchemy import event
 from intents.loader import load_catalogue
 from servicebot.config import Settings
 from servicebot.domain.periods import Period
+from servicebot.imports import calls as calls_import
+from servicebot.imports import tickets as past_ticket_rows
 from servicebot.reports import render
 from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
@@ -68,26 +70,7 @@ GOAL_DASHBOARD_RATIO = 3.0
 
 
 # -- the year's data -------------------------------------------------------------------------------------
-TICKET_COLUMNS = [
-    "ref",
-    "desk",
-    "logged_at",
-    "text",
-    "requester",
-    "source",
-    "intent",
-    "queue",
-    "first_response_at",
-    "resolved_at",
-    "resolver",
-    "escalated",
-    "transferred",
-    "follow_up",
-    "reopened",
-    "self_service",
-    "rating",
-    "rated_at",
-]
+TICKET_COLUMNS = [*past_ticket_rows.REQUIRED, *past_ticket_rows.OPTIONAL]
 TEXTS = (
     "cannot log in after password change",
     "printer on floor 2 jammed again",
@@ -188,19 +171,7 @@ def write_calls_csv(path: Path, seed: int = SEED) -> int:
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(
-            [
-                "date",
-                "desk",
-                "line",
-                "offered",
-                "answered",
-                "answered_within_40s",
-                "abandoned",
-                "total_wait_seconds",
-                "total_handle_seconds",
-            ]
-        )
+        writer.writerow(calls_import.COLUMNS)
         for d in range(DAYS):
             day = FIRST_DAY + timedelta(days=d)
             for line in LINES:

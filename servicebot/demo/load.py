@@ -13,12 +13,13 @@ from servicebot.demo import telephony
 from servicebot.demo import values as demo_values
 from servicebot.demo.generator import Generator
 from servicebot.demo.report import Tally, report
-from servicebot.demo.writer import Writer, wide_sqlite_cache
+from servicebot.demo.writer import Writer
 from servicebot.domain.periods import Period
 from servicebot.storage import calls as call_rows
 from servicebot.storage import kpis as kpi_rows
 from servicebot.storage import outages as outage_rows
 from servicebot.storage import tickets as ticket_rows
+from servicebot.storage.bulk import wide_sqlite_cache
 from servicebot.storage.facts import FactsProjection
 
 if TYPE_CHECKING:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,7 +12,6 @@ from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.facts import FactsProjection
 
 _CHUNK_EVENTS = 40_000
-_SQLITE_LOAD_CACHE_KIB = -128 * 1024  # negative: KiB rather than pages
 
 
 class Writer:
@@ -40,19 +37,3 @@ class Writer:
             ticket_rows.bulk_insert_events(self.session, self.events)
         facts_rows.bulk_insert(self.session, self.facts)
         self.tickets, self.events, self.facts = [], [], []
-
-
-@contextmanager
-def wide_sqlite_cache(session: Session) -> Iterator[None]:
-    """SQLite's default 2 MB page cache thrashes on the event indexes during a bulk load: widen it for
-    this (pooled) connection while loading, then put it back."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
-    connection.exec_driver_sql(f"PRAGMA cache_size={_SQLITE_LOAD_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
