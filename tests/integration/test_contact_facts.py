@@ -121,6 +121,8 @@ def test_rebuild_from_the_events_gives_the_same_rows(services: Services, clock: 
         _run(services, ticket_id, "rate_up", REQUESTER_ACTOR)
     before = _stored_rows(services)
     assert len(before) == len(QUERIES)
+    indexes = _index_sql(services)
+    assert len(indexes) >= 3
     with services.db.transaction() as session:
         session.execute(delete(contact_facts))
     with services.db.transaction() as session:
@@ -128,6 +130,19 @@ def test_rebuild_from_the_events_gives_the_same_rows(services: Services, clock: 
         done = FactsProjection(services.settings.calendar()).rebuild(session)
     assert done == len(QUERIES)
     assert _stored_rows(services) == before
+    # The rebuild sets the indexes aside while it writes and gives back exactly the ones the file had.
+    assert _index_sql(services) == indexes
+
+
+def _index_sql(services: Services) -> list[tuple[str, str]]:
+    with services.db.read() as session:
+        return sorted(
+            session.connection()
+            .exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact_facts'"
+            )
+            .all()
+        )
 
 
 def test_a_row_says_why_a_contact_was_not_resolved_first_time(services: Services, clock: Clock) -> None:
