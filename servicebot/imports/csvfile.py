@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -211,18 +211,6 @@ def boolean(row: dict[str, str], name: str, *, default: bool) -> bool:
     if raw in _FALSE:
         return False
     raise FieldError(name, f"{row.get(name, '').strip()!r} is not true or false")
-
-
-def day(row: dict[str, str], name: str) -> date:
-    raw = row.get(name, "").strip()
-    if not raw:
-        raise FieldError(name, "is blank; give a date as YYYY-MM-DD")
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise FieldError(name, f"{raw!r} is not a date; write YYYY-MM-DD") from None
 
 
 def period(row: dict[str, str], name: str) -> Period:

@@ -273,8 +273,7 @@ def _replayed(session: Session) -> Iterator[Ticket]:
 
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """For loaders that build histories through the domain and write them in bulk (demo, imports)."""
-    if rows:
-        session.execute(insert(facts_table), rows)
+    insert_rows(session, facts_table, rows)
 
 
 def missing_count(session: Session) -> int:
@@ -285,8 +284,3 @@ def missing_count(session: Session) -> int:
             select(func.count()).select_from(tickets).where(tickets.c.id.not_in(with_facts))
         ).scalar_one()
     )
-
-
-def facts_row(session: Session, ticket_id: int) -> dict[str, Any] | None:
-    row = session.execute(select(facts_table).where(facts_table.c.ticket_id == ticket_id)).first()
-    return None if row is None else dict(row._mapping)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from servicebot.domain.kpis import (
@@ -191,10 +191,6 @@ def read_values(
         if ytd is not None:
             ytds[ref][period] = ytd
     return series, ytds
-
-
-def count_values(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(kpi_values)) or 0)
 
 
 def add_comment(session: Session, comment: Commentary) -> None:
