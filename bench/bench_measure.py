@@ -1,8 +1,14 @@
 """Measuring at a large council's scale: a year of traffic (1,000,000 tickets with their events and ratings,
 365 days × 15 telephony lines, 500 outages) in a temporary SQLite file, then
 
-(a) `servicebot import tickets` of the 1M rows (rows/s), through the real `ImportService` and importer;
-(b) `servicebot facts rebuild` (tickets/s), through `FactsService.rebuild`;
+(a) `servicebot import tickets` of the 1M rows (rows/s), through the real `ImportService` and importer,
+    against its storage floor measured after each run: the rows it wrote, copied into a fresh copy of the
+    file it started from by one `INSERT … SELECT` a table on a bare `sqlite3` connection (same pragmas, same
+    page cache, same indexes, one transaction). Reported: both rates and the ratio import ÷ floor;
+(b) `servicebot facts rebuild` (tickets/s), through `FactsService.rebuild`, against its storage floor after
+    each run: on a copy of the file, in one transaction, its indexes set aside, the table emptied, the
+    rebuild's own SELECT over the events (caught from the driver) read to the end, the rebuilt rows
+    written by `INSERT … SELECT`, the indexes built again. Reported: both rates and rebuild ÷ floor;
 (c) the full monthly dashboard (`KpiService.dashboard(period, "all")`, the data every format renders, and
     the four renderings) against a baseline measured in the same run: the very SQL statements the
     dashboard issued (captured from the engine while it ran), replayed on a bare `sqlite3` cursor with no
@@ -54,6 +60,7 @@ from servicebot.services.imports import ImportService
 from servicebot.services.metrics import MetricsService, desk_figures
 from servicebot.services.past_tickets import desk_rules
 from servicebot.storage import migrate
+from servicebot.storage.bulk import wide_sqlite_cache
 from servicebot.storage.db import Database
 from tests.conftest import make_settings
 
@@ -318,6 +325,174 @@ def open_db(path: Path) -> Database:
     return db
 
 
+# -- storage floors: the same writes with no Python around them -----------------------------------------
+# What `import tickets` writes, in its order (servicebot/services/past_tickets.py, `_flush`): parents
+# first, as the foreign keys want. `import_tables` checks it against the file each import produced.
+IMPORT_TABLES = ("tickets", "ticket_events", "contact_facts", "ticket_sources")
+FACTS_TABLE = "contact_facts"
+FETCH_ROWS = 10_000  # the rebuild's own cursor.arraysize (servicebot/storage/facts.py, `_rows`)
+# The pragmas a floor must share with the code it is compared with: the engine's, and the page cache
+# the bulk writers widen to (`wide_sqlite_cache`).
+FLOOR_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "cache_size")
+
+
+def bulk_write_pragmas(db: Database) -> dict[str, Any]:
+    """The pragmas in force while the import and the rebuild write, read from the engine's own connection
+    inside `wide_sqlite_cache` rather than restated, so a floor follows any change to them."""
+    with db.transaction() as session, wide_sqlite_cache(session):
+        connection = session.connection()
+        return {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one() for name in FLOOR_PRAGMAS}
+
+
+def bare(path: Path, pragmas: dict[str, Any]) -> sqlite3.Connection:
+    """A plain `sqlite3` connection set up as the engine's is while it bulk-writes; transactions are
+    explicit (`isolation_level=None`), as the engine's are."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for name, value in pragmas.items():
+        connection.execute(f"PRAGMA {name}={value}")
+    return connection
+
+
+def checkpoint(path: Path) -> None:
+    """The WAL folded into the file and emptied, so that copying the file alone copies all of it."""
+    with closing(sqlite3.connect(path)) as connection:
+        busy, log, done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0 and log == done, f"{path}: checkpoint incomplete ({busy}, {log}, {done})"
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    checkpoint(source)
+    remove_db(target)
+    shutil.copy(source, target)
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(path)) as connection:
+        names = [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            name: int(connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in names
+        }
+
+
+def import_tables(base: Path, imported: Path) -> dict[str, int]:
+    """The rows the import added, table by table; fails if it wrote any table but `IMPORT_TABLES`, which
+    a floor copying only those would leave out."""
+    before, after = row_counts(base), row_counts(imported)
+    grown = {name: count - before.get(name, 0) for name, count in after.items() if count != before.get(name)}
+    assert set(grown) == set(IMPORT_TABLES), f"the import wrote {sorted(grown)}, not {IMPORT_TABLES}"
+    return grown
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> str:
+    # Named, in the target's order: `SELECT *` would depend on two files declaring them alike. A column
+    # list also keeps SQLite off its transfer optimisation, which copies stored records and index entries
+    # as they are: work the import cannot skip (it builds every record and index entry from values).
+    names = [str(row[1]) for row in connection.execute(f'PRAGMA main.table_info("{table}")')]
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def import_floor(
+    base: Path, imported: Path, floor: Path, pragmas: dict[str, Any], expected: dict[str, int]
+) -> float:
+    """(a') Seconds to write what the import wrote, as storage alone: in one transaction, on a fresh copy of
+    the file the import started from (its indexes, so the same ones kept up to date), each table's rows
+    copied from the imported file. The copy is made, and deleted, outside the time."""
+    copy_db(base, floor)
+    checkpoint(imported)
+    try:
+        with closing(bare(floor, pragmas)) as connection:
+            connection.execute("ATTACH DATABASE ? AS src", (str(imported),))  # not allowed in a transaction
+            statements = []
+            for table in IMPORT_TABLES:
+                columns = _columns(connection, table)
+                statements.append(
+                    f'INSERT INTO main."{table}" ({columns}) SELECT {columns} FROM src."{table}"'
+                )
+            began = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            copied = [connection.execute(sql).rowcount for sql in statements]
+            connection.execute("COMMIT")
+            seconds = time.perf_counter() - began
+            connection.execute("DETACH DATABASE src")
+    finally:
+        remove_db(floor)
+    assert copied == [expected[t] for t in IMPORT_TABLES], (copied, expected)
+    return seconds
+
+
+def rebuild_select(base: Path, probe: Path, settings: Settings) -> str:
+    """The SELECT over the events that `FactsService.rebuild()` sends, as SQLite received it. The rebuild
+    reads through the driver's own cursor, past SQLAlchemy's events, so the statement is caught by the
+    driver's trace callback; on a copy of the file without tickets, because the callback also fires for
+    every row of an `executemany`. The statement has no parameters, so it is the same on any file."""
+    copy_db(base, probe)
+    statements: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    db = Database(f"sqlite:///{probe}")
+    event.listen(db.engine, "connect", trace)
+    try:
+        FactsService(db, settings).rebuild()
+    finally:
+        db.dispose()
+        remove_db(probe)
+    selects = {s for s in statements if s.lstrip().upper().startswith("SELECT") and "ticket_events" in s}
+    assert len(selects) == 1, selects
+    return selects.pop()
+
+
+def rebuild_floor(
+    year: Path, floor: Path, pragmas: dict[str, Any], select_sql: str, events: int, tickets: int
+) -> float:
+    """(b') Seconds for the storage's share of a rebuild, on a copy of the file just rebuilt, in one
+    transaction: the indexes the rebuild sets aside dropped (those the file has, as
+    `_indexes_set_aside` finds them), the table emptied, the rebuild's SELECT read to its last row
+    (rows discarded), the rebuilt rows written from the rebuilt file, the indexes built again."""
+    copy_db(year, floor)
+    try:
+        with closing(bare(floor, pragmas)) as connection:
+            connection.execute("ATTACH DATABASE ? AS src", (str(year),))
+            indexes = connection.execute(
+                "SELECT name, sql FROM main.sqlite_master "
+                "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (FACTS_TABLE,),
+            ).fetchall()
+            columns = _columns(connection, FACTS_TABLE)
+            began = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            for name, _ in indexes:
+                connection.execute(f'DROP INDEX main."{name}"')
+            connection.execute(f'DELETE FROM main."{FACTS_TABLE}"')
+            cursor = connection.execute(select_sql)
+            fetched = 0
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                fetched += len(batch)
+            written = connection.execute(
+                f'INSERT INTO main."{FACTS_TABLE}" ({columns}) SELECT {columns} FROM src."{FACTS_TABLE}"'
+            ).rowcount
+            for _, sql in indexes:
+                connection.execute(sql)
+            connection.execute("COMMIT")
+            seconds = time.perf_counter() - began
+            connection.execute("DETACH DATABASE src")
+    finally:
+        remove_db(floor)
+    assert (fetched, written) == (events, tickets), (fetched, written, events, tickets)
+    return seconds
+
+
 @dataclass
 class Results:
     tickets: int
@@ -363,20 +538,28 @@ def run(tickets: int, runs: int, work: Path, out: Callable[[str], None]) -> Resu
     for kind, path in (("calls", calls_csv), ("outages", outages_csv)):
         report = imports.run(kind, path)
         assert not report.problems, report.lines()[:5]
+    pragmas = bulk_write_pragmas(db)
     db.dispose()
-    target = work / "year.db"
+    checkpoint(base)
+    target, floor = work / "year.db", work / "floor.db"
+    written: dict[str, int] = {}
     for attempt in range(runs):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        shutil.copy(base, target)
+        copy_db(base, target)
         db = open_db(target)
         imports = ImportService(db, settings, clock, catalogue, IMPORTERS)
         seconds, report = timed(lambda imports=imports: imports.run("tickets", tickets_csv))  # type: ignore[misc]
         assert not report.problems, report.lines()[:5]
         assert report.written.new == tickets, report.lines()
         results.add("import tickets", tickets / seconds, "rows/s")
-        out(f"  import run {attempt + 1}: {seconds:.1f} s, {tickets / seconds:,.0f} rows/s")
         db.dispose()
+        written = written or import_tables(base, target)  # the same file every run: counted once
+        floor_seconds = import_floor(base, target, floor, pragmas, written)
+        results.add("import floor (bare SQL)", tickets / floor_seconds, "rows/s")
+        out(
+            f"  import run {attempt + 1}: {seconds:.1f} s, {tickets / seconds:,.0f} rows/s; "
+            f"floor {floor_seconds:.1f} s, {tickets / floor_seconds:,.0f} rows/s; "
+            f"import ÷ floor {seconds / floor_seconds:.1f}"
+        )
 
     db = open_db(target)
     with closing(sqlite3.connect(target)) as connection:
@@ -384,12 +567,21 @@ def run(tickets: int, runs: int, work: Path, out: Callable[[str], None]) -> Resu
     out(f"  {results.events:,} events ({results.events / tickets:.2f} a ticket)")
 
     # (b) facts rebuild.
+    select_sql = rebuild_select(base, floor, settings)
     facts = FactsService(db, settings)
     for attempt in range(runs):
         seconds, done = timed(facts.rebuild)
         assert done == tickets, done
         results.add("facts rebuild", tickets / seconds, "tickets/s")
-        out(f"  rebuild run {attempt + 1}: {seconds:.1f} s, {tickets / seconds:,.0f} tickets/s")
+        # The engine's connection stays pooled between runs, as before; idle, it does not stop the
+        # checkpoint that precedes the copy.
+        floor_seconds = rebuild_floor(target, floor, pragmas, select_sql, results.events, tickets)
+        results.add("facts rebuild floor (bare SQL)", tickets / floor_seconds, "tickets/s")
+        out(
+            f"  rebuild run {attempt + 1}: {seconds:.1f} s, {tickets / seconds:,.0f} tickets/s; "
+            f"floor {floor_seconds:.1f} s, {tickets / floor_seconds:,.0f} tickets/s; "
+            f"rebuild ÷ floor {seconds / floor_seconds:.1f}"
+        )
     db.dispose()
     with closing(sqlite3.connect(target)) as connection:
         # A settled file, and the planner's statistics, as a database in service has them.
@@ -453,6 +645,19 @@ def report(results: Results, out: Callable[[str], None]) -> None:
             else f"{min(figure.samples) * 1000:,.0f}–{max(figure.samples) * 1000:,.0f} ms"
         )
         out(f"{name:34} {value:>14} {spread:>22} {len(figure.samples):>5}  {goals.get(name, '')}")
+    for name, floor in (
+        ("import tickets", "import floor (bare SQL)"),
+        ("facts rebuild", "facts rebuild floor (bare SQL)"),
+    ):
+        if name in f:
+            # Rates of the same rows: time ÷ floor time is floor rate ÷ rate.
+            ratios = [
+                floor_rate / rate for rate, floor_rate in zip(f[name].samples, f[floor].samples, strict=True)
+            ]
+            out(
+                f"ratio {name} ÷ its storage floor: {statistics.median(ratios):.2f} "
+                f"(spread {min(ratios):.2f}–{max(ratios):.2f})"
+            )
     for name in (
         "dashboard",
         *(n.removesuffix(" SQL") for n in f if n.startswith("metrics") and n.endswith("SQL")),

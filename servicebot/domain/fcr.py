@@ -6,8 +6,10 @@ to another queue, no callback/follow-up contact and no reopening. The denominato
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from servicebot.domain.tickets import SYSTEM_ACTOR, EventKind, Resolution, TicketEvent
 
@@ -52,48 +54,99 @@ class ContactFacts:
         return None if self.resolved_at is None else self.resolved_at - self.logged_at
 
 
-def contact_facts(events: list[TicketEvent]) -> ContactFacts:
-    if not events or events[0].kind is not EventKind.CREATED:
+class Outcome(NamedTuple):
+    """What a history comes to, by position in it: the fold's whole result, so that a reader holding the
+    history in another shape (the stored rows of `facts rebuild`) takes the instants and actors from
+    its own rows without building events first."""
+
+    reasons: tuple[str, ...]
+    resolved: int | None  # the final resolution, if the ticket ends resolved
+    first_response: int | None
+    rated: int | None
+    rating: bool | None
+    self_service: bool
+
+
+# A step of a history, as `fold` reads it: (kind, actor, to_value, resolution, ...), where resolution is
+# a `resolved` event's data["resolution"] (None for any other kind) and anything after is the reader's own.
+Step = tuple[Any, ...]
+_CREATED, _RESOLVED, _REOPENED, _RATED = (
+    EventKind.CREATED,
+    EventKind.RESOLVED,
+    EventKind.REOPENED,
+    EventKind.RATED,
+)
+_SELF_SERVICE = Resolution.SELF_SERVICE.value
+_NOT_RESPONDERS = SYSTEM_ACTOR
+
+
+def fold(steps: Sequence[Step]) -> Outcome:
+    """First-contact resolution, by definition: the one fold every figure comes from, over a history's
+    steps in order. Kinds may be `EventKind`s or their stored strings (they compare equal)."""
+    if not steps or steps[0][0] != _CREATED:
         raise ValueError("a ticket's history starts with its 'created' event")
-    requester = events[0].actor
+    requester = steps[0][1]
     reasons: list[str] = []
-    resolved_at: datetime | None = None
-    resolver: str | None = None
-    first_response_at: datetime | None = None
-    self_service = False
+    resolved: int | None = None
+    first_response: int | None = None
+    rated: int | None = None
     rating: bool | None = None
-    rated_at: datetime | None = None
-    for event in events:
-        reason = BREAKS_FIRST_CONTACT.get(event.kind)
-        if reason and reason not in reasons:
+    self_service = False
+    breaks, responses = BREAKS_FIRST_CONTACT, _RESPONSES
+    for position, step in enumerate(steps):
+        kind = step[0]
+        reason = breaks.get(kind)
+        if reason is not None and reason not in reasons:
             reasons.append(reason)
-        if event.kind is EventKind.RESOLVED:
-            resolved_at, resolver = event.at, event.actor
-            self_service = event.data.get("resolution") == Resolution.SELF_SERVICE.value
-        elif event.kind is EventKind.REOPENED:
-            resolved_at, resolver, self_service = None, None, False
-        elif event.kind is EventKind.RATED:
-            rating, rated_at = event.to_value == "positive", event.at
-        if (
-            first_response_at is None
-            and event.kind in _RESPONSES
-            and event.actor not in (requester, SYSTEM_ACTOR)
-        ):
-            first_response_at = event.at
-    resolved = resolved_at is not None
+        if kind == _RESOLVED:
+            resolved = position
+            self_service = step[3] == _SELF_SERVICE
+        elif kind == _REOPENED:
+            resolved, self_service = None, False
+        elif kind == _RATED:
+            rating, rated = step[2] == "positive", position
+        if first_response is None and kind in responses:
+            actor = step[1]
+            if actor != requester and actor != _NOT_RESPONDERS:
+                first_response = position
+    return Outcome(
+        tuple(reasons), resolved, first_response, rated, rating, resolved is not None and self_service
+    )
+
+
+def steps_of(events: Sequence[TicketEvent]) -> list[Step]:
+    return [
+        (e.kind, e.actor, e.to_value, e.data.get("resolution") if e.kind is EventKind.RESOLVED else None)
+        for e in events
+    ]
+
+
+def contact_facts(events: Sequence[TicketEvent]) -> ContactFacts:
+    return facts_of(fold(steps_of(events)), lambda i: events[i].at, lambda i: events[i].actor)
+
+
+def facts_of(outcome: Outcome, at: Callable[[int], datetime], actor: Callable[[int], str]) -> ContactFacts:
+    """The facts of an outcome, given the instant and the actor of a step of its history by position
+    (asked only for the steps the outcome names)."""
+    resolved, reasons, first_response, rated = (
+        outcome.resolved,
+        outcome.reasons,
+        outcome.first_response,
+        outcome.rated,
+    )
     return ContactFacts(
-        resolved=resolved,
-        first_contact=resolved and not reasons,
-        reasons=tuple(reasons),
-        logged_at=events[0].at,
-        resolved_at=resolved_at,
-        resolver=resolver,
-        first_response_at=first_response_at,
+        resolved=resolved is not None,
+        first_contact=resolved is not None and not reasons,
+        reasons=reasons,
+        logged_at=at(0),
+        resolved_at=None if resolved is None else at(resolved),
+        resolver=None if resolved is None else actor(resolved),
+        first_response_at=None if first_response is None else at(first_response),
         escalated="escalated" in reasons,
         transferred="transferred" in reasons,
-        self_service=resolved and self_service,
-        rating=rating,
-        rated_at=rated_at,
+        self_service=outcome.self_service,
+        rating=outcome.rating,
+        rated_at=None if rated is None else at(rated),
     )
 
 

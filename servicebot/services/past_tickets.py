@@ -6,7 +6,7 @@ a corrected row for a reference already imported is counted as unchanged, not re
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,11 @@ from servicebot.domain.tickets import SYSTEM_ACTOR, Resolution, Ticket, TriageDe
 from servicebot.imports.tickets import DeskRules, PastTicket
 from servicebot.storage import sources
 from servicebot.storage import tickets as ticket_rows
-from servicebot.storage.bulk import insert_rows, wide_sqlite_cache
+from servicebot.storage.bulk import (
+    indexes_set_aside,
+    insert_rows,
+    wide_sqlite_cache,
+)
 from servicebot.storage.facts import FactsProjection
 from servicebot.storage.tables import contact_facts as facts_table
 from servicebot.storage.tables import ticket_events, ticket_sources
@@ -112,64 +116,57 @@ def write(
     """(new, already imported)."""
     keys = [SOURCE_PREFIX + past.ref for past in records]
     existing = sources.tickets_for_sources(session, keys)
-    projection = FactsProjection(calendar)
     next_id = ticket_rows.max_ticket_id(session) + 1
-    # The file's records (a million objects at a large council's scale) live until the import ends:
-    # frozen, the garbage collector stops walking them again in every collection while the histories are
-    # built (a third of the import's time at 100,000 rows). Unfrozen after, whatever happens.
+    new = [(past, key) for past, key in zip(records, keys, strict=True) if key not in existing]
+    numbered = [(next_id + i, past, key) for i, (past, key) in enumerate(new)]
+    # A million records, and every chunk's histories and rows, are alive at once and hold no reference
+    # cycles: the cyclic collector would walk them again and again while finding nothing (half the
+    # time of building and converting a chunk). It pauses while they are built and written, and the
+    # records are frozen so later collections skip them too; both undone after, whatever happens.
     gc.freeze()
+    paused = gc.isenabled()
+    gc.disable()
     try:
-        return _write_new(session, records, keys, existing, rules, projection, next_id)
+        # Most of a large import's rows are new to the tables: indexes built once at the end (a sort) cost
+        # less than keeping them up to date row by row; a small import into a large store keeps them.
+        set_aside = _TABLES if len(new) >= ticket_rows.count_tickets(session) else ()
+        with wide_sqlite_cache(session), indexes_set_aside(session, set_aside):
+            chunks = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
+            projection = FactsProjection(calendar)
+            for chunk in chunks:
+                _flush(session, _batch(chunk, rules, projection))
     finally:
+        if paused:
+            gc.enable()
         gc.unfreeze()
+    if new:
+        ticket_rows.sync_ticket_id_sequence(session)
+    return len(new), len(records) - len(new)
 
 
-def _write_new(
-    session: Session,
-    records: list[PastTicket],
-    keys: list[str],
-    existing: Mapping[str, int],
-    rules: Mapping[str, DeskRules],
-    projection: FactsProjection,
-    next_id: int,
-) -> tuple[int, int]:
+# The tables a batch fills, in the order they are written: events, facts and sources refer to the ticket.
+_TABLES = (tickets_table, ticket_events, facts_table, ticket_sources)
+Batch = tuple[list[dict[str, Any]], ...]  # rows of each of _TABLES
+
+
+def _batch(
+    chunk: Sequence[tuple[int, PastTicket, str]], rules: Mapping[str, DeskRules], projection: FactsProjection
+) -> Batch:
     tickets: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     facts: list[dict[str, Any]] = []
-    links: list[dict[str, object]] = []
-    new = 0
-    with wide_sqlite_cache(session):
-        for past, key in zip(records, keys, strict=True):
-            if key in existing:
-                continue
-            ticket = history_of(next_id, past, rules[past.desk])
-            tickets.append(ticket_rows.ticket_row(ticket))
-            events.extend(ticket_rows.event_row(e) for e in ticket.pending)
-            facts.append(projection.row_of(ticket))
-            links.append({"source_key": key, "ticket_id": next_id})
-            next_id += 1
-            new += 1
-            if len(tickets) >= _CHUNK:
-                _flush(session, tickets, events, facts, links)
-                tickets, events, facts, links = [], [], [], []
-        _flush(session, tickets, events, facts, links)
-    if new:
-        ticket_rows.sync_ticket_id_sequence(session)
-    return new, len(records) - new
+    links: list[dict[str, Any]] = []
+    for ticket_id, past, key in chunk:
+        ticket = history_of(ticket_id, past, rules[past.desk])
+        tickets.append(ticket_rows.ticket_row(ticket))
+        events.extend(ticket_rows.event_row(e) for e in ticket.pending)
+        facts.append(projection.row_of(ticket))
+        links.append({"source_key": key, "ticket_id": ticket_id})
+    return tickets, events, facts, links
 
 
-def _flush(
-    session: Session,
-    tickets: list[dict[str, Any]],
-    events: list[dict[str, Any]],
-    facts: list[dict[str, Any]],
-    links: list[dict[str, object]],
-) -> None:
-    if not tickets:
-        return
-    # Projection rows first: events, facts and sources all refer to their ticket. Through the bulk path
-    # (no per-value SQLAlchemy processing on SQLite): at a million rows that was most of an import's time.
-    insert_rows(session, tickets_table, tickets)
-    insert_rows(session, ticket_events, events)
-    insert_rows(session, facts_table, facts)
-    insert_rows(session, ticket_sources, links)
+def _flush(session: Session, batch: Batch) -> None:
+    # Through the bulk path (no per-value SQLAlchemy processing on SQLite): at a million rows that was most
+    # of an import's time.
+    for table, rows in zip(_TABLES, batch, strict=True):
+        insert_rows(session, table, rows)

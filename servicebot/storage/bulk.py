@@ -10,6 +10,7 @@ the ordinary SQLAlchemy path, so PostgreSQL behaves as before.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,18 +64,19 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name != "sqlite":
+    if connection.dialect.name != "sqlite":
         session.execute(insert(table), list(rows))
         return
     keys = list(rows[0])
-    columns = [table.c[key] for key in keys]
-    converters = [_converter(column, dialect) for column in columns]
-    quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
+    insert_sqlite_values(session, table, keys, sqlite_values(table, keys, rows, connection.dialect))
+
+
+def sqlite_values(
+    table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]], dialect: Dialect
+) -> list[Any]:
+    """`rows` as SQLite stores them, one tuple of `keys`' values a row: what `insert_sqlite_values` writes.
+    Apart so that another process can convert rows (a parallel `facts rebuild`) and send back plain tuples."""
+    converters = [_converter(table.c[key], dialect) for key in keys]
     get = itemgetter(*keys)
     convert = [(i, c) for i, c in enumerate(converters) if c is not None]
     values: list[Any]
@@ -90,11 +92,29 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             for i, c in convert:
                 value[i] = c(value[i])
             append(value)
+    return values
+
+
+def insert_sqlite_values(session: Session, table: Table, keys: Sequence[str], values: Sequence[Any]) -> None:
+    """Stored values (from `sqlite_values`) into `table` on SQLite, straight through the driver."""
+    if not values:
+        return
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) "
+        f"VALUES ({', '.join('?' for _ in keys)})"
+    )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, values)
     finally:
         cursor.close()
+
+
+def cpus() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @contextmanager
@@ -111,3 +131,33 @@ def wide_sqlite_cache(session: Session) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+@contextmanager
+def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """On SQLite, the tables' indexes dropped while rows are written in bulk and built again after, in the
+    same transaction (readers keep the old rows and indexes until it commits). Building an index from a
+    million rows at once is a sort; keeping the covering indexes up to date row by row was about half of a
+    facts rebuild. Unique constraints stay (SQLite's own indexes for them cannot be dropped), so a
+    duplicate is still refused. On other databases nothing changes: dropping an index there locks out
+    readers."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # The indexes this file has, as it created them (not as this version declares them), so the file ends
+    # with the schema it had.
+    found = [
+        row
+        for table in tables
+        for row in connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND upper(sql) NOT LIKE 'CREATE UNIQUE%'",
+            (table.name,),
+        ).all()
+    ]
+    for name, _ in found:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in found:
+        connection.exec_driver_sql(sql)

@@ -7,19 +7,33 @@ database that predates the projection, a change of rules, or a change of time zo
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Select, String, case, delete, func, insert, select, type_coerce, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session
 
 from servicebot.domain.calendar import WorkingCalendar
-from servicebot.domain.fcr import ContactFacts, contact_facts
+from servicebot.domain.fcr import ContactFacts, Step, contact_facts, facts_of, fold
 from servicebot.domain.tickets import EventKind, Ticket, TicketEvent
-from servicebot.storage.bulk import insert_rows, wide_sqlite_cache
+from servicebot.storage.bulk import (
+    cpus,
+    indexes_set_aside,
+    insert_rows,
+    insert_sqlite_values,
+    sqlite_values,
+    wide_sqlite_cache,
+)
 from servicebot.storage.tables import contact_facts as facts_table
 from servicebot.storage.tables import ticket_events, tickets
 
@@ -117,25 +131,35 @@ class FactsProjection:
             # A ticket from before the projection existed, not yet rebuilt: its row starts now.
             session.execute(insert(facts_table), [{"ticket_id": ticket_id, **row}])
 
-    def rebuild(self, session: Session) -> int:
+    def rebuild(self, session: Session, processes: int | None = None) -> int:
         """Every row again from the events, in one transaction (the caller's): returns tickets done.
 
-        Each history goes through the fold (`contact_facts`, the one definition); what the fold does not
-        read is not fetched. The ticket's desk, channel, intent and queue come from its `tickets` row, the
-        projection of the same events kept in the same transactions, instead of replaying the aggregate;
-        a test holds this to `rebuild_by_replay`, row for row, on histories of every kind."""
-        session.execute(delete(facts_table))
-        done = 0
-        rows: list[dict[str, Any]] = []
-        with wide_sqlite_cache(session), _indexes_set_aside(session):
-            for head, history in _histories(session):
-                rows.append(self._row(*head, contact_facts(history)))
+        `processes`: how many processes fold the histories. By default, on an SQLite file of at least
+        `PARALLEL_FROM` tickets, one a CPU; otherwise this one. More than 1 needs an SQLite file in WAL
+        mode (the other processes read its last committed state while this one writes); anywhere else the
+        rows are folded here whatever is asked.
+
+        Each history goes through the fold (`fcr.fold`, the one definition) as the stored rows it reads,
+        without building events: only the instants and actors the outcome names are decoded. The ticket's
+        desk, channel, intent and queue come from its `tickets` row, the projection of the same events kept
+        in the same transactions, instead of replaying the aggregate; a test holds this to
+        `rebuild_by_replay`, row for row, on histories of every kind."""
+        with wide_sqlite_cache(session), indexes_set_aside(session, [facts_table]):
+            # After the indexes are gone: emptying the table then costs no index maintenance.
+            session.execute(delete(facts_table))
+            database = _shared_file(session, processes)
+            if database is not None:
+                return _rebuild_in_processes(session, database, self.calendar, processes or cpus())
+            done = 0
+            rows: list[dict[str, Any]] = []
+            for head, steps in _histories(session):
+                rows.append(self._row(*head, _stored_facts(steps)))
                 if len(rows) >= _REBUILD_CHUNK:
                     insert_rows(session, facts_table, rows)
                     done += len(rows)
                     rows = []
             insert_rows(session, facts_table, rows)
-        return done + len(rows)
+            return done + len(rows)
 
     def rebuild_by_replay(self, session: Session) -> int:
         """The same rows the slow, obvious way (each ticket replayed from all of its events): what
@@ -155,31 +179,75 @@ class FactsProjection:
         return done
 
 
-@contextmanager
-def _indexes_set_aside(session: Session) -> Iterator[None]:
-    """On SQLite, the table's indexes dropped while every row is written and built again after, in the same
-    transaction (readers keep the old rows and indexes until it commits). Building an index from a million
-    rows at once is a sort; keeping four covering indexes up to date row by row was about half of the
-    rebuild. On other databases nothing changes: dropping an index there locks out readers."""
+# -- folding in several processes (SQLite) ----------------------------------------------------------------
+# The fold is a Python loop, one core's worth; SQLite's writes are one writer's. On a file, other processes
+# can read the events (unchanged by a rebuild) while this one holds the write transaction: each folds a
+# range of tickets into rows stored as SQLite stores them, and this process only writes them, in order.
+PARALLEL_FROM = 100_000  # tickets: below, starting the processes (~0.5 s each) costs more than it saves
+_RANGE = 25_000  # ticket ids per task
+
+
+def _shared_file(session: Session, processes: int | None) -> str | None:
+    """The SQLite file other processes may fold from, if this rebuild should use them."""
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    # The indexes this file has, as it created them (not as this version declares them), so a rebuild
-    # gives back the same schema it found.
-    found = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (facts_table.name,),
-    ).all()
-    for name, _ in found:
-        connection.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield
-    for _, sql in found:
-        connection.exec_driver_sql(sql)
+    if connection.dialect.name != "sqlite" or processes == 1:
+        return None
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+    if str(mode).lower() != "wal":
+        return None  # a reader would block this transaction's writes
+    if processes is None:
+        if cpus() < 2:
+            return None
+        count = session.execute(select(func.count()).select_from(tickets)).scalar_one()
+        if count < PARALLEL_FROM:
+            return None
+    return os.path.abspath(database)
 
 
-_KINDS = {kind.value: kind for kind in EventKind}
-_NO_DATA: dict[str, Any] = {}
+def _rebuild_in_processes(session: Session, database: str, calendar: WorkingCalendar, processes: int) -> int:
+    connection = session.connection()
+    low, high = session.execute(select(func.min(tickets.c.id), func.max(tickets.c.id))).one()
+    if low is None:
+        return 0
+    dialect = connection.dialect
+    queries = [
+        str(
+            _history_query(first, min(first + _RANGE - 1, high)).compile(
+                dialect=dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        for first in range(low, high + 1, _RANGE)
+    ]
+    done = 0
+    # "spawn", not "fork": a fork would copy this process's open connections and any threads' locks.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(processes, len(queries)), mp_context=context) as pool:
+        for keys, values in pool.map(_fold_range, repeat(database), queries, repeat(calendar)):
+            insert_sqlite_values(session, facts_table, keys, values)
+            done += len(values)
+    return done
+
+
+def _fold_range(database: str, sql: str, calendar: WorkingCalendar) -> tuple[list[str], list[Any]]:
+    """In another process: the rows of one range of tickets, as SQLite stores them."""
+    projection = FactsProjection(calendar)
+    uri = f"file:{quote(database)}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        cursor = connection.execute(sql)
+        cursor.arraysize = 10_000
+        rows = [projection._row(*head, _stored_facts(steps)) for head, steps in _grouped(cursor)]
+    if not rows:
+        return [], []
+    keys = list(rows[0])
+    return keys, sqlite_values(facts_table, keys, rows, _SQLITE)
+
+
+_SQLITE = sqlite_dialect.dialect()
+
+
 Head = tuple[int, str, str, str | None, str | None]  # ticket id, desk, source, intent, queue
 
 
@@ -191,21 +259,20 @@ def _instant(value: datetime | str) -> datetime:
     return datetime.fromisoformat(value + "+00:00")  # a quarter of the time of .replace(tzinfo=UTC)
 
 
-def _histories(session: Session) -> Iterator[tuple[Head, list[TicketEvent]]]:
-    """Each ticket's head and its history for the fold, streamed in ticket order: only the columns the fold
-    reads, the stored time decoded without SQLAlchemy's type processing, and an event's JSON data only
-    where the fold reads it (a resolution's kind); other events carry empty data."""
+def _history_query(first: int | None = None, last: int | None = None) -> Select[Any]:
+    """The fold's steps of every ticket (or of ticket ids first..last) in order: a step is the stored
+    (kind, actor, to_value, resolution, at, head...) with the resolution read out of the JSON data of
+    `resolved` events only (the only data the fold reads) and the time left as stored until asked for."""
     e, t = ticket_events.c, tickets.c
-    data = case((e.kind == EventKind.RESOLVED.value, type_coerce(e.data, String)), else_=None)
+    resolution = case((e.kind == EventKind.RESOLVED.value, e.data["resolution"].as_string()), else_=None)
     query = (
         select(
-            e.ticket_id,
-            e.seq,
             e.kind,
             e.actor,
-            type_coerce(e.at, String),
             e.to_value,
-            data,
+            resolution,
+            type_coerce(e.at, String),
+            e.ticket_id,
             t.desk,
             t.source,
             t.intent,
@@ -214,18 +281,25 @@ def _histories(session: Session) -> Iterator[tuple[Head, list[TicketEvent]]]:
         .join(tickets, tickets.c.id == e.ticket_id)
         .order_by(e.ticket_id, e.seq)
     )
-    head: Head | None = None
-    current: list[TicketEvent] = []
-    kinds, loads = _KINDS, json.loads
-    for ticket_id, seq, kind, actor, at, to_value, raw, desk, source, intent, queue in _rows(session, query):
-        if head is None or head[0] != ticket_id:
-            if head is not None:
-                yield head, current
-            head, current = (ticket_id, desk, source, intent, queue), []
-        decoded = _NO_DATA if raw is None else loads(raw) if isinstance(raw, str) else raw
-        current.append(TicketEvent(ticket_id, seq, kinds[kind], actor, _instant(at), None, to_value, decoded))
-    if head is not None:
-        yield head, current
+    if first is not None and last is not None:
+        query = query.where(e.ticket_id.between(first, last))
+    return query
+
+
+def _grouped(rows: Iterable[Any]) -> Iterator[tuple[Head, list[Step]]]:
+    """Each ticket's head and its steps, from the query's rows."""
+    for _, group in groupby(rows, key=itemgetter(5)):
+        steps = list(group)
+        first = steps[0]
+        yield (first[5], first[6], first[7], first[8], first[9]), steps
+
+
+def _histories(session: Session) -> Iterator[tuple[Head, list[Step]]]:
+    return _grouped(_rows(session, _history_query()))
+
+
+def _stored_facts(steps: list[Step]) -> ContactFacts:
+    return facts_of(fold(steps), lambda i: _instant(steps[i][4]), lambda i: str(steps[i][1]))
 
 
 def _rows(session: Session, query: Select[Any]) -> Iterator[Any]:

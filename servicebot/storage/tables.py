@@ -69,9 +69,8 @@ ticket_events = Table(
     Column("to_value", String(128)),
     Column("data", JSON, nullable=False),
     # Two writers appending the same seq means one worked on a stale ticket: the database refuses it.
+    # Also the only index events need: they are read by ticket only (figures read `contact_facts`).
     UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),
-    Index("ix_ticket_events_kind_at", "kind", "at"),
-    Index("ix_ticket_events_at", "at"),
 )
 
 # One ticket per source message, however many ways (message, reaction, shortcut, retry) it arrives.

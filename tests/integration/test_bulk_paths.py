@@ -2,7 +2,8 @@
 
 `storage.bulk.insert_rows` hands SQLite tuples it converted itself instead of going through SQLAlchemy's
 per-value processing, and `FactsProjection.rebuild` folds histories it read with fewer columns (the
-ticket's desk, channel, intent and queue from its `tickets` row) instead of replaying each ticket. Both are
+ticket's desk, channel, intent and queue from its `tickets` row, in several processes on a large file)
+instead of replaying each ticket. Both are
 compared here with the plain path, value for value and storage type for storage type, on histories of
 every kind: every combination of an imported row's flags, odd offsets and fractions of a second, local
 times on both clock-change days, and a month of demo traffic logged and worked as the bot would.
@@ -25,7 +26,10 @@ from sqlalchemy.sql.schema import Table
 from servicebot.bootstrap import Services, build_services
 from servicebot.demo import load_demo
 from servicebot.services import past_tickets
+from servicebot.storage import facts
+from servicebot.storage.bulk import indexes_set_aside
 from servicebot.storage.facts import FactsProjection
+from servicebot.storage.tables import ticket_sources
 from tests.conftest import make_settings
 
 TABLES = ("tickets", "ticket_events", "contact_facts", "ticket_sources")
@@ -123,9 +127,22 @@ def test_the_bulk_import_stores_what_sqlalchemy_stores(
     plain.close()
 
 
+@pytest.mark.parametrize("processes", [1, 3])
 def test_the_fast_rebuild_gives_the_replayed_rows_on_every_kind_of_history(
-    tmp_path: Path, past_csv: Path
+    tmp_path: Path, past_csv: Path, processes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # In several processes: ranges of 97 ticket ids, so that ranges end mid-month and some are folded
+    # out of order, and rows must still come back in ticket order, each once.
+    monkeypatch.setattr(facts, "_RANGE", 97)
+    in_processes = facts._rebuild_in_processes
+    ranges_folded_apart: list[int] = []
+
+    def counted(session: Session, *args: Any) -> int:
+        done = in_processes(session, *args)
+        ranges_folded_apart.append(done)
+        return done
+
+    monkeypatch.setattr(facts, "_rebuild_in_processes", counted)
     services = _services(tmp_path / "db")
     load_demo(services, months=1, seed=7, end=datetime(2016, 11, 1, tzinfo=UTC))
     _import(services, past_csv)
@@ -137,8 +154,9 @@ def test_the_fast_rebuild_gives_the_replayed_rows_on_every_kind_of_history(
         replayed_count = projection.rebuild_by_replay(session)
     replayed = _contents(db_file, "contact_facts")
     with services.db.transaction() as session:
-        assert projection.rebuild(session) == replayed_count == len(stored)
+        assert projection.rebuild(session, processes=processes) == replayed_count == len(stored)
     assert _contents(db_file, "contact_facts") == replayed == stored
+    assert ranges_folded_apart == ([] if processes == 1 else [len(stored)])
     # Histories of every kind were there to compare: each reason, self-service, both ratings, still open.
     with sqlite3.connect(db_file) as connection:
         kinds = connection.execute(
@@ -147,4 +165,44 @@ def test_the_fast_rebuild_gives_the_replayed_rows_on_every_kind_of_history(
         ).fetchone()
     assert all(r in kinds[0] for r in ("escalated", "transferred", "follow-up contact", "reopened"))
     assert kinds[1] > 0 and kinds[2] == 2 and kinds[3] > 0
+    services.close()
+
+
+def _indexes(db_file: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db_file) as connection:
+        return sorted(
+            connection.execute(
+                "SELECT tbl_name, name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'"
+            ).fetchall()
+        )
+
+
+def test_a_large_import_sets_indexes_aside_and_gives_back_the_same_ones(
+    tmp_path: Path, past_csv: Path
+) -> None:
+    services = _services(tmp_path / "db")
+    db_file = tmp_path / "db" / "servicebot.db"
+    before = _indexes(db_file)
+    assert any(name == "ix_tickets_requester" for _, name, _ in before)
+    _import(services, past_csv)  # into an empty store: every row is new, so the indexes are set aside
+    assert _indexes(db_file) == before
+    services.close()
+
+
+def test_unique_indexes_are_never_set_aside(tmp_path: Path) -> None:
+    # A duplicate must still be refused while the other indexes are away.
+    services = _services(tmp_path / "db")
+    with services.db.transaction() as session:
+        session.connection().exec_driver_sql("CREATE UNIQUE INDEX ux_probe ON ticket_sources (ticket_id)")
+    with services.db.transaction() as session, indexes_set_aside(session, [ticket_sources]):
+        names = {
+            row[0]
+            for row in session.connection().exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE tbl_name = 'ticket_sources'"
+            )
+        }
+    assert "ux_probe" in names and "ix_ticket_sources_ticket_id" not in names
+    assert any(
+        name == "ix_ticket_sources_ticket_id" for _, name, _ in _indexes(tmp_path / "db" / "servicebot.db")
+    )
     services.close()
