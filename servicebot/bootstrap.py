@@ -155,7 +155,11 @@ def _require_schema(where: str, revision: str | None, why: str) -> None:
             f"SERVICEBOT_DATABASE_URL: the ServiceBot database at {where} is at revision {revision}, older "
             f"than this version's {head}; run 'servicebot db upgrade' to update it"
         )
-    raise ConfigError(
+    raise unknown_revision(where, revision)
+
+
+def unknown_revision(where: str, revision: str) -> ConfigError:
+    return ConfigError(
         f"SERVICEBOT_DATABASE_URL: the database at {where} is at revision {revision}, which this version of "
         "ServiceBot does not know (a newer version made it?); run that version, or point "
         "SERVICEBOT_DATABASE_URL at another database"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from servicebot.bootstrap import open_database, stored_revision
+from servicebot.bootstrap import open_database, stored_revision, unknown_revision
 from servicebot.config import Settings
 from servicebot.services.facts import FactsService
 from servicebot.storage import migrate
@@ -27,6 +27,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         database = open_database(url)
         try:
             before = migrate.current_revision(database.engine)
+            if before is not None and not migrate.is_known(before):
+                # Upgrading cannot go anywhere from a revision it does not know (alembic would raise).
+                raise unknown_revision(repr(database.safe_url), before)
             migrate.upgrade(database.engine)
             after = migrate.current_revision(database.engine)
             if after == before:

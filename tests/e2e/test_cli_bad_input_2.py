@@ -210,6 +210,18 @@ def test_a_command_that_only_reads_asks_for_an_upgrade_of_an_older_database(tmp_
     engine.dispose()
 
 
+def test_db_upgrade_of_a_database_from_a_newer_version_says_so_without_a_traceback(tmp_path: Path) -> None:
+    assert servicebot(tmp_path, "db", "upgrade").returncode == 0
+    with sqlite3.connect(tmp_path / "console.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    result = servicebot(tmp_path, "db", "upgrade")
+    assert result.returncode == 2
+    line = _one_line(result)
+    assert "is at revision 0099, which this version of ServiceBot does not know" in line, line
+    with sqlite3.connect(tmp_path / "console.db") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0099",)
+
+
 # ---- console: a --role below the configured one
 
 
