@@ -18,7 +18,9 @@ from handlers.commands import process_command
 from handlers.context import SlackContext
 from handlers.events import process_event
 from handlers.inbox import SlackProcessor, inbox_middleware
+from handlers.outbox import SlackSender
 from handlers.shortcuts import LOG_AS_TICKET, process_shortcut
+from servicebot.runtime.outbox import Relay
 from servicebot.runtime.worker import Worker
 
 PROCESSORS: dict[str, SlackProcessor] = {
@@ -50,7 +52,8 @@ def register(app: App, ctx: SlackContext) -> None:
 def worker(ctx: SlackContext, busy: Callable[[], int] = lambda: 0) -> Worker:
     """The inbox's worker, doing Slack's kinds of work with this context."""
     processors = {kind: functools.partial(process, ctx) for kind, process in PROCESSORS.items()}
-    return Worker(ctx.services.inbox, processors, busy=busy)
+    relay = Relay(ctx.services.outbox, SlackSender(ctx.client))
+    return Worker(ctx.services.inbox, processors, busy=busy, deliver=relay.run_once)
 
 
 __all__ = ["PROCESSORS", "SlackContext", "Worker", "register", "worker"]

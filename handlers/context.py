@@ -54,6 +54,20 @@ class SlackContext:
             return None
         return str(response["ts"])
 
+    def reply(
+        self, key: str, channel: str, text: str, blocks: list[Block] | None, thread_ts: str | None
+    ) -> None:
+        """The bot's answer to someone's message, through the outbox: sent once per message answered
+        (`key`), after anything said before it in the same Slack thread."""
+        payload: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks:
+            payload["blocks"] = blocks
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        self.services.outbox.send(
+            key, "chat.postMessage", payload, thread=f"slack:{channel}:{thread_ts or ''}"
+        )
+
     def ephemeral(self, channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
         if response_url:
             self.respond(response_url, text)
@@ -102,24 +116,44 @@ class SlackContext:
         return None
 
     def refresh_cards(self, ticket: Ticket) -> None:
+        """Redraw the ticket's cards as it is now, through the outbox: once per version of the ticket,
+        after whatever was sent about it before."""
         text, blocks = self.card(ticket)
         for channel, ts, purpose in self.messages.messages_of(ticket.id):
             if purpose in (CARD, TRIAGE):
-                try:
-                    self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-                except SlackApiError as exc:
-                    self.logger.warning(
-                        "chat.update %s/%s failed: %s", channel, ts, exc.response.get("error")
-                    )
+                self.services.outbox.send(
+                    f"card:{channel}:{ts}:v{ticket.version}",
+                    "chat.update",
+                    {"channel": channel, "ts": ts, "text": text, "blocks": blocks},
+                    thread=ticket_thread(ticket.id),
+                )
 
     def announce(self, outcome: Outcome) -> None:
-        """After a change: redraw the cards, tell the thread, ask for the rating once."""
-        self.refresh_cards(outcome.ticket)
-        thread = self.thread_of(outcome.ticket.id)
+        """After a change: redraw the cards, tell the thread, ask for the rating once. All through the
+        outbox, keyed by the ticket's version, so a replayed request sends nothing twice and a Slack outage
+        delays these messages without losing them or changing their order."""
+        ticket = outcome.ticket
+        self.refresh_cards(ticket)
+        thread = self.thread_of(ticket.id)
         if thread is None:
             return
         channel, ts = thread
-        self.post(channel, mrkdwn(outcome.message), None, thread_ts=ts)
+        self.services.outbox.send(
+            f"notice:{ticket.id}:v{ticket.version}",
+            "chat.postMessage",
+            {"channel": channel, "thread_ts": ts, "text": mrkdwn(outcome.message), "unfurl_links": False},
+            thread=ticket_thread(ticket.id),
+        )
         if outcome.ask_rating:
-            text, blocks = rating_blocks(outcome.ticket)
-            self.post(channel, text, blocks, thread_ts=ts)
+            text, blocks = rating_blocks(ticket)
+            self.services.outbox.send(
+                f"rating-ask:{ticket.id}",
+                "chat.postMessage",
+                {"channel": channel, "thread_ts": ts, "text": text, "blocks": blocks, "unfurl_links": False},
+                thread=ticket_thread(ticket.id),
+            )
+
+
+def ticket_thread(ticket_id: int) -> str:
+    """The outbox thread of everything said about one ticket: its messages go out in order."""
+    return f"ticket:{ticket_id}"

@@ -106,7 +106,7 @@ def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk
         post_intake(ctx, reply, event.channel, thread_ts)
         return
     rendered_text, blocks = ctx.render(reply)
-    ctx.post(event.channel, rendered_text, blocks, thread_ts=thread_ts)
+    ctx.reply(f"reply:{source.key}", event.channel, rendered_text, blocks, thread_ts=thread_ts)
     if isinstance(reply, TicketReply) and reply.outcome is not None:
         ctx.announce(reply.outcome)
 

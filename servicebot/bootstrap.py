@@ -24,6 +24,7 @@ from servicebot.services.kpis import KpiService
 from servicebot.services.messages import TicketMessages
 from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
+from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
@@ -51,6 +52,7 @@ class Services:
     metrics: MetricsService
     imports: ImportService
     kpis: KpiService
+    outbox: OutboxService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -229,6 +231,7 @@ def build_services(
             kpi_definitions=kpis.definitions_by_ref_in,
         ),
         kpis=kpis,
+        outbox=OutboxService(db, clock),
     )
 
 

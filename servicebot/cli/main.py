@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
-from servicebot.cli import kpis, metrics
+from servicebot.cli import kpis, metrics, outbox
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -125,6 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
     facts_commands.add_parser("rebuild", help="recompute every ticket's contact facts from its events")
 
     kpis.add_commands(commands, path=_path, user_id=_user_id, text=_text)
+    outbox.add_parser(commands, limit=_limit, row_id=_row_id)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -300,7 +301,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         _console_role(settings, args.user, args.role)  # refused before the database is opened
     # These only read: a mistyped path must not become a new, empty database, nor another program's file a
     # ServiceBot one. (`facts rebuild` writes, but only what is derived from tickets already there.)
-    reads_only = args.command in ("tickets", "metrics", "facts") or (
+    reads_only = args.command in ("tickets", "metrics", "facts", "outbox") or (
         args.command == "import" and args.dry_run
     )
     services = build_services(settings, must_exist=reads_only)
@@ -320,6 +321,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
             return 1 if imported.problems else 0
         if args.command == "metrics":
             return metrics.run(args, services)
+        if args.command == "outbox":
+            return outbox.run(args, services)
         if args.command == "facts":
             started = time.perf_counter()
             done = services.facts.rebuild()

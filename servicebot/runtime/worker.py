@@ -42,8 +42,12 @@ class Worker:
         batch: int = 20,
         busy: Callable[[], int] = lambda: 0,
         max_yield: float = 0.1,
+        deliver: Callable[[Wake | None], int] | None = None,
     ) -> None:
+        """`deliver`: sends what the work recorded to send (the outbox relay); run after each batch of
+        work and on every idle tick, so a reply goes out at once and a retry when it is due."""
         self.inbox = inbox
+        self.deliver = deliver
         self.processors = processors
         self.batch = batch
         self.busy = busy
@@ -86,5 +90,10 @@ class Worker:
             except Exception:
                 log.exception("worker loop failed; carrying on")
                 finished = 0
+            if self.deliver is not None:
+                try:
+                    self.deliver(stop)
+                except Exception:
+                    log.exception("delivering the outbox failed; carrying on")
             if finished == 0:
                 wake.wait(poll_seconds)

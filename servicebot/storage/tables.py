@@ -108,6 +108,28 @@ inbound_requests = Table(
     Index("ix_inbound_requests_pending", "processed_at", "received_at"),
 )
 
+# Messages to Slack that must arrive once (`domain/outbox.py`): recorded under an idempotency key, then
+# delivered by the relay in order within their thread, retried with backoff, or left failed for a person.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("thread", String(200), nullable=False),  # delivered in id order within one thread
+    Column("method", String(64), nullable=False),  # a Slack Web API method, e.g. chat.update
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("last_error", Text),
+    Column("result", JSON),  # what Slack answered that later work needs (channel, ts)
+    # The relay's question: what is pending and due, and is anything older pending in its thread.
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_outbox_thread_status_id", "thread", "status", "id"),
+)
+
 # What the desk has taught triage beyond the catalogue: imported history, agents' corrections and
 # requesters' picks. Rows are never changed; undoing one appends to `labelled_revocations`.
 labelled_examples = Table(

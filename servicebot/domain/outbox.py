@@ -1,0 +1,82 @@
+"""Outgoing messages that must arrive once: the rules of the outbox, without I/O.
+
+Every message to Slack that is not the immediate acknowledgement is first recorded (with a key that makes
+recording it twice a no-op), then delivered by the relay, in order within its thread. A delivery either
+succeeded, failed in a way that may pass (rate limited, Slack's servers or the network down: tried again
+later, as long as Slack's own Retry-After says, with growing pauses), or failed for good (a channel
+that does not exist, a malformed message: trying again cannot help, so it waits for a person).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    key: str
+    thread: str
+    method: str
+    payload: dict[str, Any]
+    status: Status
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+# What one delivery attempt came to.
+@dataclass(frozen=True)
+class Sent:
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TryAgain:
+    error: str
+    retry_after: float | None = None  # seconds, when Slack said how long to wait
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    error: str
+
+
+Attempt = Sent | TryAgain | GiveUp
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Pauses of first, first×factor, … up to `cap`, for `max_attempts` tries in all. The defaults ride out
+    a Slack outage of about half an hour (2 s, 4 s, … 5 min, then every 5 min) before a message waits
+    for a person; Slack's Retry-After, when given, is waited for instead (never less)."""
+
+    first: float = 2.0
+    factor: float = 2.0
+    cap: float = 300.0
+    max_attempts: int = 15
+
+    def __post_init__(self) -> None:
+        if self.first <= 0 or self.factor < 1 or self.cap < self.first or self.max_attempts < 1:
+            raise ValueError(f"not a retry policy: {self}")
+
+    def next_attempt(self, attempts: int, now: datetime, retry_after: float | None = None) -> datetime | None:
+        """When to try again after `attempts` failed tries (counting the one just made); None: give up."""
+        if attempts >= self.max_attempts:
+            return None
+        pause = min(self.cap, self.first * self.factor ** max(0, attempts - 1))
+        if retry_after is not None:
+            pause = max(pause, retry_after)
+        return now + timedelta(seconds=pause)

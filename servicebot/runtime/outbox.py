@@ -1,0 +1,63 @@
+"""The relay: delivers what the outbox holds, in order within each thread, and records how each try went.
+
+It runs in the worker process, after each piece of work and on every idle tick, so a message recorded by
+the work just done goes out at once and a Slack outage only delays what waits. What a delivery is (which
+API, which errors pass) is the front end's: a `Sender`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from servicebot.domain.outbox import Attempt, Status, TryAgain
+from servicebot.services.outbox import OutboxService
+
+log = logging.getLogger("servicebot.outbox")
+
+
+class Sender(Protocol):
+    def deliver(self, method: str, payload: dict[str, Any]) -> Attempt: ...
+
+
+class Stop(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Relay:
+    def __init__(self, outbox: OutboxService, sender: Sender, batch: int = 50) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.batch = batch
+
+    def run_once(self, stop: Stop | None = None) -> int:
+        """Try each message that is due now; returns how many were sent. A thread whose message is to be
+        tried again sends nothing after it until it goes; one given up on no longer holds its thread."""
+        sent = 0
+        blocked: set[str] = set()
+        while True:
+            due = [m for m in self.outbox.due(self.batch) if m.thread not in blocked]
+            if not due:
+                return sent
+            progressed = False
+            for message in due:
+                if stop is not None and stop.is_set():
+                    return sent
+                if message.thread in blocked:
+                    continue
+                try:
+                    attempt = self.sender.deliver(message.method, message.payload)
+                except Exception as exc:  # a sender must not stop the relay; the message waits instead
+                    log.exception("delivering outbox #%d (%s) raised", message.id, message.key)
+                    attempt = TryAgain(f"{type(exc).__name__}: {exc}")
+                status = self.outbox.settle(message, attempt)
+                if status is Status.SENT:
+                    sent += 1
+                    progressed = True
+                elif status is Status.PENDING:
+                    blocked.add(message.thread)  # order within the thread: nothing overtakes it
+                else:
+                    # Given up: it waits for a person (`servicebot outbox retry`), not its thread.
+                    log.warning("outbox #%d (%s) failed for good: %s", message.id, message.key, attempt)
+            if not progressed:
+                return sent

@@ -1,0 +1,86 @@
+"""The outbox as every front end and the relay use it: record a message once, settle each delivery attempt,
+show and retry what failed. One transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from servicebot.domain.clock import Clock
+from servicebot.domain.errors import InvalidInput, NotFound
+from servicebot.domain.outbox import Attempt, GiveUp, Message, RetryPolicy, Sent, Status, TryAgain
+from servicebot.storage import outbox as rows
+from servicebot.storage.db import Database
+
+MAX_KEY = 200
+
+
+class OutboxService:
+    def __init__(self, db: Database, clock: Clock, policy: RetryPolicy | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+
+    def send(self, key: str, method: str, payload: dict[str, Any], *, thread: str) -> bool:
+        """Record `method(**payload)` to be sent once, after everything recorded before it in `thread`.
+        False when a message with this key was already recorded: a replayed request sends nothing twice."""
+        if not key or len(key) > MAX_KEY or len(thread) > MAX_KEY:
+            raise ValueError(f"an outbox key and thread are 1 to {MAX_KEY} characters: {key!r}, {thread!r}")
+        with self.db.transaction() as session:
+            return rows.record(session, key, thread, method, payload, self.clock())
+
+    def due(self, limit: int = 50) -> list[Message]:
+        with self.db.read() as session:
+            return rows.due(session, self.clock(), limit)
+
+    def settle(self, message: Message, attempt: Attempt) -> Status:
+        """Record what one delivery attempt came to; returns the message's status after it."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            if isinstance(attempt, Sent):
+                rows.mark_sent(session, message.id, attempt.result, now)
+                return Status.SENT
+            if isinstance(attempt, TryAgain):
+                retry_at = self.policy.next_attempt(message.attempts + 1, now, attempt.retry_after)
+                if retry_at is not None:
+                    rows.mark_retry(session, message.id, attempt.error, retry_at)
+                    return Status.PENDING
+                error = f"{attempt.error} (gave up after {message.attempts + 1} tries)"
+            else:
+                assert isinstance(attempt, GiveUp)
+                error = attempt.error
+            rows.mark_failed(session, message.id, error)
+            return Status.FAILED
+
+    def seconds_to_next(self) -> float | None:
+        """How long until the earliest pending message is due (0 if one is due now), None if none waits."""
+        with self.db.read() as session:
+            at = rows.next_due(session)
+        return None if at is None else max(0.0, (at - self.clock()).total_seconds())
+
+    # -- for people: `servicebot outbox list|retry` ---------------------------------------------------
+    def listed(self, status: Status | None = None, limit: int = 50) -> list[Message]:
+        if limit < 1:
+            raise InvalidInput(f"--limit must be at least 1, not {limit}")
+        with self.db.read() as session:
+            return rows.listed(session, status, limit)
+
+    def counts(self) -> dict[Status, int]:
+        with self.db.read() as session:
+            return rows.counts(session)
+
+    def retry(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Failed messages (these, or all) are pending again, due now, with a fresh count of tries. An id
+        that is not a failed message is refused by name, and then nothing is requeued."""
+        with self.db.transaction() as session:
+            if ids:
+                known = {m.id: m for m in rows.by_ids(session, ids)}
+                missing = [i for i in ids if i not in known]
+                if missing:
+                    raise NotFound(f"no outbox message {', '.join(f'#{i}' for i in missing)}")
+                not_failed = [
+                    f"#{i} is {known[i].status.value}" for i in ids if known[i].status != Status.FAILED
+                ]
+                if not_failed:
+                    raise InvalidInput(f"only failed messages can be retried: {', '.join(not_failed)}")
+            return rows.requeue(session, ids or None, self.clock())

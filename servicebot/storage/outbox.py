@@ -1,0 +1,139 @@
+"""Rows of the outbox (`domain/outbox.py`): recorded once per key, read by the relay in thread order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Row, and_, bindparam, exists, func, select, text, update
+from sqlalchemy.orm import Session, aliased
+
+from servicebot.domain.outbox import Message, Status
+from servicebot.storage.tables import outbox
+from servicebot.storage.types import UTCDateTime
+
+# ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+): the unique key decides, also against another
+# process recording the same message at the same moment; the row count says whether this one was new.
+_RECORD = text(
+    "INSERT INTO outbox (key, thread, method, payload, status, attempts, next_attempt_at, created_at) "
+    "VALUES (:key, :thread, :method, :payload, 'pending', 0, :at, :at) ON CONFLICT (key) DO NOTHING"
+).bindparams(bindparam("payload", type_=JSON), bindparam("at", type_=UTCDateTime()))
+
+
+def record(
+    session: Session, key: str, thread: str, method: str, payload: dict[str, Any], at: datetime
+) -> bool:
+    """Record a message to send; False if one with this key was recorded before (it is not sent again)."""
+    result = session.connection().execute(
+        _RECORD, {"key": key, "thread": thread, "method": method, "payload": payload, "at": at}
+    )
+    return bool(result.rowcount == 1)
+
+
+def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
+    """Pending messages whose time has come and that have nothing older still pending in their thread,
+    oldest first: a thread's messages go out in the order they were recorded."""
+    earlier = aliased(outbox)
+    waiting_behind = exists().where(
+        and_(
+            earlier.c.thread == outbox.c.thread,
+            earlier.c.status == Status.PENDING,
+            earlier.c.id < outbox.c.id,
+        )
+    )
+    query = (
+        select(outbox)
+        .where(outbox.c.status == Status.PENDING, outbox.c.next_attempt_at <= now, ~waiting_behind)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [_message(row) for row in session.execute(query)]
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending message is due (so the relay can sleep until then)."""
+    at: datetime | None = session.execute(
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == Status.PENDING)
+    ).scalar_one()
+    return at
+
+
+def mark_sent(session: Session, message_id: int, result: dict[str, Any], at: datetime) -> None:
+    session.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status=Status.SENT, attempts=outbox.c.attempts + 1, sent_at=at, result=result)
+    )
+
+
+def mark_retry(session: Session, message_id: int, error: str, at: datetime) -> None:
+    session.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_at=at)
+    )
+
+
+def mark_failed(session: Session, message_id: int, error: str) -> None:
+    session.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status=Status.FAILED, attempts=outbox.c.attempts + 1, last_error=error[:2000])
+    )
+
+
+def requeue(session: Session, ids: Sequence[int] | None, at: datetime) -> list[int]:
+    """Failed messages (those of `ids`, or all) pending again from `at`, with their tries counted afresh;
+    returns the ids requeued."""
+    query = select(outbox.c.id).where(outbox.c.status == Status.FAILED)
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(list(ids)))
+    chosen = [int(i) for i in session.execute(query.order_by(outbox.c.id)).scalars()]
+    if chosen:
+        session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chosen))
+            .values(status=Status.PENDING, attempts=0, next_attempt_at=at)
+        )
+    return chosen
+
+
+def listed(session: Session, status: Status | None, limit: int) -> list[Message]:
+    """The newest messages first (of one status, or any)."""
+    query = select(outbox)
+    if status is not None:
+        query = query.where(outbox.c.status == status)
+    return [_message(row) for row in session.execute(query.order_by(outbox.c.id.desc()).limit(limit))]
+
+
+def counts(session: Session) -> dict[Status, int]:
+    rows = session.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+    found = {Status(status): int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in Status}
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> list[Message]:
+    return [_message(row) for row in session.execute(select(outbox).where(outbox.c.id.in_(list(ids))))]
+
+
+def by_key(session: Session, key: str) -> Message | None:
+    row = session.execute(select(outbox).where(outbox.c.key == key)).first()
+    return None if row is None else _message(row)
+
+
+def _message(row: Row[Any]) -> Message:
+    return Message(
+        id=row.id,
+        key=row.key,
+        thread=row.thread,
+        method=row.method,
+        payload=row.payload,
+        status=Status(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        result=row.result,
+    )
