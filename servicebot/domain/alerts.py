@@ -9,9 +9,9 @@ is keyed by its fingerprint (KPI, period, state), and every action is due once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from servicebot.domain.calendar import WorkingCalendar
@@ -148,25 +148,27 @@ def deliver_at(now: datetime, calendar: WorkingCalendar, urgent: bool) -> dateti
     """Now, if people are at work (or it cannot wait); otherwise the next opening time."""
     if urgent:
         return now
-    local = now.astimezone(calendar.tz)
-    day = local.date()
-    for _ in range(366):
+    for day in _working_days(now.astimezone(calendar.tz).date(), calendar):
         hours = calendar.working_hours_of(day)
-        if hours is not None:
-            opens, closes = hours
-            if now < closes:
-                return max(now, opens)
-        day += timedelta(days=1)
-    raise ValueError("no working day within a year: check the working calendar")
+        assert hours is not None  # a working day has hours
+        opens, closes = hours
+        if now < closes:
+            return max(now, opens)
+    raise AssertionError("unreachable: _working_days raises first")
 
 
 def next_reminder(last: datetime, calendar: WorkingCalendar, policy: AlertPolicy) -> datetime:
     """`remind_at` on the first working day after the day of `last` (local)."""
-    day = last.astimezone(calendar.tz).date() + timedelta(days=1)
-    for _ in range(366):
+    day = next(_working_days(last.astimezone(calendar.tz).date() + timedelta(days=1), calendar))
+    return datetime.combine(day, policy.remind_at, calendar.tz)
+
+
+def _working_days(first: date, calendar: WorkingCalendar) -> Iterator[date]:
+    """Working days from `first` on, for a year: a calendar with none in a year is a configuration fault."""
+    for offset in range(366):
+        day = first + timedelta(days=offset)
         if calendar.is_working_day(day):
-            return datetime.combine(day, policy.remind_at, calendar.tz)
-        day += timedelta(days=1)
+            yield day
     raise ValueError("no working day within a year: check the working calendar")
 
 
