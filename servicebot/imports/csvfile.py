@@ -110,12 +110,12 @@ def _parse(
         raise ImportFileError(
             f"{name}: missing column(s) {', '.join(missing)}; the header must name {', '.join(required)}"
             + (f" (optional: {', '.join(optional)})" if optional else "")
-            + f"; found: {', '.join(c or '(blank)' for c in columns)}"
+            + f"; found: {', '.join(_shown(c) for c in columns)}"
         )
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise ImportFileError(
-            f"{name}: unknown column(s) {', '.join(c or '(blank)' for c in unknown)}; the columns are "
+            f"{name}: unknown column(s) {', '.join(_shown(c) for c in unknown)}; the columns are "
             f"{', '.join((*required, *optional))}"
         )
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
@@ -152,6 +152,14 @@ def _parse(
         except FieldError as exc:
             parsed.reject(row_number, exc.field, exc.reason)
     return parsed
+
+
+def _shown(column: str) -> str:
+    """A header cell as a person can read it: a hidden character (a NUL, a control code) is written out,
+    or "start" and "start\\x00" would look the same in the message."""
+    if not column:
+        return "(blank)"
+    return column if column.isprintable() else repr(column)
 
 
 # -- field parsers: each raises FieldError naming the field ----------------------------------------------

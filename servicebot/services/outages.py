@@ -100,16 +100,29 @@ class OutageService:
                 )
             # Normally one; an imported open outage beside a chat one ends with it: the service is back.
             closed = [outage_rows.close(session, outage, now, actor.id) for outage in still_open]
+        closed.sort(key=lambda outage: outage.started_at)
         first = closed[0]
-        assert first.ended_at is not None
-        lasted = first.ended_at - first.started_at
-        message = say(
-            Strong(service.title),
-            f" is back: the outage since {self._when(first)} is ended by ",
-            User(actor.id),
-            f" after {_duration(lasted.total_seconds())}.",
-        )
+        if len(closed) == 1:
+            message = say(
+                Strong(service.title),
+                f" is back: the outage since {self._when(first)} is ended by ",
+                User(actor.id),
+                f" after {self._lasted(first)}.",
+            )
+        else:
+            # Each one named: the person ending them should know an imported one was open too.
+            each = ", ".join(f"since {self._when(o)} ({self._lasted(o)})" for o in closed)
+            message = say(
+                Strong(service.title),
+                f" is back: {len(closed)} open outages are ended by ",
+                User(actor.id),
+                f": {each}.",
+            )
         return OutageOutcome(first, service, message)
+
+    def _lasted(self, outage: Outage) -> str:
+        assert outage.ended_at is not None
+        return _duration((outage.ended_at - outage.started_at).total_seconds())
 
     def open_outages(self) -> list[Outage]:
         with self.db.read() as session:

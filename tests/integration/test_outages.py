@@ -232,6 +232,23 @@ def test_an_imported_open_outage_shows_in_status_and_chat_ends_it(
     assert services.outages.open_outages() == []
 
 
+def test_ending_a_service_with_two_open_outages_names_both(
+    importer: ImportService, services: Services, clock: Clock, tmp_path: Path
+) -> None:
+    path = tmp_path / "outages.csv"
+    path.write_text(
+        "service,start,end,impact_start,impact_end\nict,2026-11-23T08:00,,,\nict,2026-11-22T20:30,,,\n",
+        encoding="utf-8",
+    )
+    assert importer.run("outages", path).written.new == 2
+    ended = services.outages.end("ict", services.actor(AGENT))
+    said = str(ended.message)
+    assert "2 open outages are ended by" in said, said
+    # Oldest first, each with how long it lasted (clock: 23 Nov 09:30 UTC).
+    assert said.index("since 22 Nov 20:30 (13 h 0 min)") < said.index("since 23 Nov 08:00 (1 h 30 min)"), said
+    assert ended.outage.started_at < clock.now and services.outages.open_outages() == []
+
+
 # -- the metric ------------------------------------------------------------------------------------------
 @pytest.fixture
 def selects(services: Services) -> Iterator[list[str]]:

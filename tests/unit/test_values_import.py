@@ -154,3 +154,12 @@ def test_the_counts_columns_are_optional_and_others_refused() -> None:
         parse("CS01,2016-12,98", header="ref,period,value\n")
     with pytest.raises(ImportFileError, match="unknown column"):
         parse("CS01,2016-12,98,,x", header="ref,period,value,ytd,comment\n")
+
+
+def test_a_hidden_character_in_the_header_is_written_out_in_the_message() -> None:
+    # "ref\x00" prints as "ref" in a terminal: the message must show the NUL, or it reads "missing ref;
+    # found: ref".
+    with pytest.raises(ImportFileError) as refused:
+        parse("CS01,2016-12,98,", header="ref\x00,period,value,ytd\n")
+    assert "missing column(s) ref;" in str(refused.value)
+    assert "found: 'ref\\x00', period, value, ytd" in str(refused.value)
