@@ -25,16 +25,24 @@ class Stop(Protocol):
 
 
 class Relay:
-    def __init__(self, outbox: OutboxService, sender: Sender, batch: int = 50) -> None:
+    """`give_up_pass_after`: tries to be retried in a row after which a pass ends early. When Slack is
+    down, every message would fail the same way, each after a timeout, while the worker that runs the
+    relay has requests to do: the rest wait for their own next try."""
+
+    def __init__(
+        self, outbox: OutboxService, sender: Sender, batch: int = 50, give_up_pass_after: int = 3
+    ) -> None:
         self.outbox = outbox
         self.sender = sender
         self.batch = batch
+        self.give_up_pass_after = give_up_pass_after
 
     def run_once(self, stop: Stop | None = None) -> int:
         """Try each message that is due now; returns how many were sent. A thread whose message is to be
         tried again sends nothing after it until it goes; one given up on no longer holds its thread."""
         sent = 0
         blocked: set[str] = set()
+        failing = 0
         while True:
             due = [m for m in self.outbox.due(self.batch) if m.thread not in blocked]
             if not due:
@@ -53,9 +61,13 @@ class Relay:
                 status = self.outbox.settle(message, attempt)
                 if status is Status.SENT:
                     sent += 1
+                    failing = 0
                     progressed = True
                 elif status is Status.PENDING:
                     blocked.add(message.thread)  # order within the thread: nothing overtakes it
+                    failing += 1
+                    if failing >= self.give_up_pass_after:
+                        return sent
                 else:
                     # Given up: it waits for a person (`servicebot outbox retry`), not its thread.
                     log.warning("outbox #%d (%s) failed for good: %s", message.id, message.key, attempt)

@@ -152,3 +152,18 @@ def test_keys_and_threads_are_bounded(services: Services) -> None:
         services.outbox.send("", "chat.postMessage", {}, thread="t")
     with pytest.raises(ValueError, match="1 to 200 characters"):
         services.outbox.send("k" * 201, "chat.postMessage", {}, thread="t")
+
+
+def test_a_pass_ends_early_when_slack_keeps_failing_and_the_rest_wait_their_turn(
+    services: Services, slack: ScriptedSlack, clock: Clock
+) -> None:
+    for n in range(6):
+        slack.script[f"m{n}"] = [TryAgain("chat.postMessage: fatal_error")]
+        _send(services, f"m{n}", thread=f"ticket:{n}")
+    relay = Relay(services.outbox, slack, give_up_pass_after=3)
+    assert relay.run_once() == 0
+    assert slack.texts() == ["m0", "m1", "m2"]  # Slack is down: three tries in a row, then stop
+    assert relay.run_once() == 0 and slack.texts() == ["m0", "m1", "m2", "m3", "m4", "m5"]
+    clock.advance(hours=1)
+    assert relay.run_once() == 6  # Slack is back: every one goes, once
+    assert sorted(slack.texts()[6:]) == [f"m{n}" for n in range(6)]
