@@ -80,7 +80,8 @@ def status(row: Row) -> str:
         return "No figure published" + (" (suspended)" if d.suspended else "")
     if isinstance(row, KpiRow):
         value = figure(row.value, d.unit, d.decimals)
-        rated = rag_word(row.rag, d.suspended)
+        # A KPI without a target and floor for the month has no RAG: said so, not shown as a dash.
+        rated = rag_word(row.rag, d.suspended) if row.rag or d.suspended else "not rated (no target set)"
         if row.value is None:
             # Only a year to date was published for that month: its rating is the YTD one.
             ytd = figure(row.ytd, d.unit, d.decimals)

@@ -174,3 +174,11 @@ def test_a_month_with_only_a_year_to_date_is_said_so() -> None:
     row: KpiRow = replace(ICT01, value=None, ytd=70.0, ytd_rag=Rag.GREEN)
     assert status(row) == "Dec 2016: year to date 70%, GREEN"
     assert png_size(render_png(row)) == (800, 400)
+
+
+def test_a_kpi_without_thresholds_is_said_to_be_unrated_and_a_suspended_one_suspended() -> None:
+    unrated = replace(ICT01, definition=replace(d.ICT01, thresholds=Thresholds()), rag=None, target=None)
+    assert status(unrated) == "Latest, Dec 2016: 69%, not rated (no target set)"
+    assert list(lines(build_figure(unrated))) == ["Published value"]
+    suspended = replace(ICT01, definition=replace(d.ICT01, suspended=True), rag=None)
+    assert status(suspended) == "Latest, Dec 2016: 69%, Suspended"
