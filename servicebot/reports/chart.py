@@ -180,10 +180,12 @@ def build_figure(row: Row) -> Figure:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    labels = ax.get_legend_handles_labels()[1]
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.1),
-        ncol=4,
+        # Thresholds that changed with the financial year make long labels: two to a row then.
+        ncol=2 if max((len(label) for label in labels), default=0) > 30 else 4,
         frameon=False,
         fontsize=9,
     )
@@ -256,6 +258,8 @@ def _latest_point(ax: Axes, row: Row, months: Sequence[Period]) -> None:
         fontsize=9,
         fontweight="bold",
         color="black",
+        # Readable where it crosses a threshold line.
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
     )
 
 
