@@ -1,5 +1,6 @@
-"""`servicebot kpi load|list|comment` and `servicebot dashboard`: KPI definitions, values, commentary and
-the committee dashboard. Only the database and the KPI service are opened (no triage model).
+"""`servicebot kpi load|list|comment`, `servicebot dashboard` and `servicebot chart`: KPI definitions, values,
+commentary, the committee dashboard and one KPI's trend chart. Only the database and the KPI service are
+opened (no triage model).
 
 Exit status as everywhere: 2 for usage, configuration and a file that cannot be used (a missing file,
 broken YAML, definitions that do not validate); 1 for something asked for that is not there (an unknown
@@ -19,7 +20,7 @@ from typing import Any
 from servicebot.bootstrap import build_kpis, open_database
 from servicebot.config import ConfigError, Settings
 from servicebot.domain.errors import InvalidInput
-from servicebot.domain.kpis import KpiDefinition
+from servicebot.domain.kpis import ActivityRow, KpiDefinition, KpiRow
 from servicebot.domain.periods import Period
 from servicebot.imports.csvfile import ImportFileError
 from servicebot.kpis.definitions import KpiDefinitionsError
@@ -78,6 +79,17 @@ def add_commands(
     dashboard.add_argument("--format", choices=FORMATS, default="json")
     dashboard.add_argument("--out", type=path, metavar="FILE", help="write it here instead of printing it")
 
+    chart = commands.add_parser(
+        "chart", help="one KPI's last 12 months against its target and floor, as a PNG"
+    )
+    chart.add_argument("ref", type=text, help="the KPI, e.g. ICT01 ('servicebot kpi list' shows them)")
+    chart.add_argument(
+        "--period",
+        type=_period,
+        help="the last month shown, YYYY-MM (default: last month, in the council's zone)",
+    )
+    chart.add_argument("--out", type=path, required=True, metavar="FILE.png", help="write the PNG here")
+
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
@@ -93,6 +105,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             f"--desk: unknown desk {args.desk!r}; choose one of: {', '.join([*settings.desks, ALL_DESKS])}"
         )
+    if args.command == "chart":
+        # Said before any work: neither can ever take the file.
+        out: Path = args.out
+        if out.is_dir():
+            raise ConfigError(f"--out: {out} is a folder; name a file in it, e.g. {out / 'chart.png'}")
+        if not out.absolute().parent.is_dir():
+            raise ConfigError(f"--out: {out}: there is no folder {out.absolute().parent}")
     # Reading commands need a ServiceBot database already there: a mistyped path must not become a new one.
     db = open_database(settings.database_url, must_exist=not writes)
     try:
@@ -101,6 +120,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         service = build_kpis(db, settings)
         if args.command == "dashboard":
             return _dashboard(args, service.dashboard(args.period, args.desk))
+        if args.command == "chart":
+            period = args.period or Period.containing(service.clock(), settings.tz).previous
+            return _chart(args.out, service.row(args.ref, period), period)
         if args.kpi_command == "load":
             report = service.load_definitions(args.definitions, args.values, by=args.by)
             for line in report.lines():
@@ -127,15 +149,32 @@ def _dashboard(args: argparse.Namespace, dashboard: Any) -> int:
         sys.stdout.write(text)
         return 0
     out: Path = args.out
+    _write(out, text)
+    rows = len(dashboard.kpis) + len(dashboard.activity)
+    print(f"Wrote the {dashboard.period} dashboard ({args.format}, {rows} rows) to {out}.")
+    return 0
+
+
+def _chart(out: Path, row: KpiRow | ActivityRow, period: Period) -> int:
+    # Imported here: matplotlib takes a moment to load, and no other command needs it.
+    from servicebot.reports.chart import render_png
+
+    _write(out, render_png(row))
+    first = row.trend[0][0] if row.trend else period
+    print(f"Wrote the {row.definition.ref} chart ({first} to {period}, PNG) to {out}.")
+    return 0
+
+
+def _write(out: Path, data: str | bytes) -> None:
     try:
-        out.write_text(text, encoding="utf-8")
+        if isinstance(data, bytes):
+            out.write_bytes(data)
+        else:
+            out.write_text(data, encoding="utf-8")
     except IsADirectoryError:
         raise ConfigError(f"--out: {out} is a folder; name a file in it") from None
     except OSError as exc:
         raise ConfigError(f"--out: {out}: cannot be written: {exc.strerror or exc}") from None
-    rows = len(dashboard.kpis) + len(dashboard.activity)
-    print(f"Wrote the {dashboard.period} dashboard ({args.format}, {rows} rows) to {out}.")
-    return 0
 
 
 def _threshold(value: float | None) -> str:

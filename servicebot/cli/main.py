@@ -294,7 +294,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         from servicebot.cli import db
 
         return db.run(args, settings)
-    if args.command in ("kpi", "dashboard"):
+    if args.command in ("kpi", "dashboard", "chart"):
         return kpis.run(args, settings)
     if args.command == "console":
         desk_option(settings, args.desk)

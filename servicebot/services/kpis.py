@@ -288,9 +288,30 @@ class KpiService:
             areas=_areas(definitions, kpi_rows, activity_rows),
         )
 
+    def row(self, ref: str, period: Period) -> KpiRow | ActivityRow:
+        """One KPI's (or activity indicator's) row of the dashboard for `period`, found by ref in any service
+        area: the figures the dashboard shows, for the trend chart. A ref in another case (`ict01`) is
+        taken when it names one KPI only."""
+        dashboard = self.dashboard(period)
+        rows: dict[str, KpiRow | ActivityRow] = {r.definition.ref: r for r in dashboard.kpis}
+        rows.update((r.definition.ref, r) for r in dashboard.activity)
+        if ref in rows:
+            return rows[ref]
+        folded = [r for known, r in rows.items() if known.casefold() == ref.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise NotFound(f"no KPI {ref!r}; {_some_refs(list(rows))}")
+
     def _title(self, period: Period, desk: str) -> str:
         whose = "all services" if desk == ALL_DESKS else self.settings.desks[desk].title
         return f"Performance dashboard, {whose}: results up to {period.first_day:%B %Y}"
+
+
+def _some_refs(refs: list[str], shown: int = 6) -> str:
+    if not refs:
+        return "no KPIs are defined ('servicebot kpi load' loads them)"
+    more = f" and {len(refs) - shown} more" if len(refs) > shown else ""
+    return f"known: {', '.join(refs[:shown])}{more} ('servicebot kpi list' shows them all)"
 
 
 def _with_commentary(row: KpiRow, commentary: Commentary) -> KpiRow:

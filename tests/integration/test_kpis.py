@@ -286,3 +286,39 @@ def test_the_default_file_round_trips_through_the_database(kpis: KpiService) -> 
 def test_every_front_end_gets_the_kpi_service(services: Services) -> None:
     assert services.kpis.list()[0].ref == "ICT01"
     assert services.kpis.dashboard(DEC, "ict").desk == "ict"
+
+
+def test_one_row_by_ref_is_the_dashboards_own_row(
+    kpis: KpiService, metrics: FakeMetrics, tmp_path: Path
+) -> None:
+    defs = definitions_file(
+        tmp_path,
+        spec("CS01"),
+        spec("ICT01", source="fcr:ict", target=70, floor=65, desk="ict", service_area="ICT"),
+        spec("CS08", kind="activity", unit="count", target=None, floor=None, upper=700, lower=500),
+    )
+    values = write(tmp_path / "values.csv", "ref,period,value,ytd\nCS01,2016-10,96,\nCS01,2016-12,89,\n")
+    kpis.load_definitions(defs, values)
+    metrics.measures = {"fcr:ict": {NOV: Measure(60.0, 60, 100), DEC: Measure(64.0, 64, 100)}}
+
+    dashboard = kpis.dashboard(DEC)
+    by_ref = {row.definition.ref: row for row in [*dashboard.kpis, *dashboard.activity]}
+    for ref in ("CS01", "ICT01", "CS08"):
+        assert kpis.row(ref, DEC) == by_ref[ref]
+    cs01 = kpis.row("CS01", DEC)
+    assert [p for p, _ in cs01.trend] == [Period(2016, 1).shift(i) for i in range(12)]
+    assert [v for _, v in cs01.trend][-3:] == [96.0, None, 89.0]
+    assert kpis.row("ict01", DEC).definition.ref == "ICT01"  # typed in lower case
+    with pytest.raises(NotFound) as unknown:
+        kpis.row("ICT99", DEC)
+    assert str(unknown.value) == (
+        "no KPI 'ICT99'; known: CS01, ICT01, CS08 ('servicebot kpi list' shows them all)"
+    )
+
+
+def test_an_unknown_ref_lists_a_few_of_many(kpis: KpiService) -> None:
+    # The committed default set: too many to list them all in one line.
+    with pytest.raises(
+        NotFound, match=r"no KPI 'X'; known: (\w+, ){5}\w+ and \d+ more \('servicebot kpi list'"
+    ):
+        kpis.row("X", DEC)

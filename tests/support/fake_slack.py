@@ -13,12 +13,18 @@ Usage::
         slack.rate_limit_next("chat.postMessage")
         ...
         [call] = slack.wait_for("chat.postMessage")
+
+Files go up as slack_sdk's ``files_upload_v2`` sends them: ``files.getUploadURLExternal`` hands out an
+upload URL on this same server, the bytes are POSTed there (recorded as method ``UPLOAD_METHOD``, where
+faults can be injected too), and ``files.completeUploadExternal`` shares the file into a channel or thread;
+``uploaded_files()`` returns what was shared, bytes included.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import mimetypes
 import threading
 import time
 import urllib.parse
@@ -38,8 +44,10 @@ __all__ = [
     "BOT_USER_ID",
     "TEAM_DOMAIN",
     "TEAM_ID",
+    "UPLOAD_METHOD",
     "Call",
     "FakeSlack",
+    "UploadedFile",
 ]
 
 # Identifiers shared with slack_requests.py so events "from Slack" and answers "from Slack" agree.
@@ -53,12 +61,16 @@ APP_ID: Final = "A0SERVICE"
 BOT_NAME: Final = "servicebot"
 
 RESPONSE_URL_METHOD: Final = "response_url"
+# The upload URL files.getUploadURLExternal hands out: POSTs to it are recorded under this method name (args:
+# file_id and the length received), and faults queued for it answer the upload itself.
+UPLOAD_METHOD: Final = "files.upload_url"
 # GET <base_url>/_fake/calls[?method=chat.postMessage]: a summary of recorded calls as JSON (method,
 # channel, thread_ts, at, ok, status). `at` is time.monotonic(), one clock for all processes on Linux.
 CALLS_PATH: Final = "/_fake/calls"
 
 _API_PREFIX: Final = "/api/"
 _RESPONSE_URL_PREFIX: Final = "/response_url/"
+_UPLOAD_PREFIX: Final = "/upload/v1/"
 
 # Slack timestamps double as message ids; starting from a fixed epoch keeps test output readable
 # while the counter guarantees uniqueness and ordering, which chat.update and threading rely on.
@@ -106,6 +118,35 @@ class Call:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """A file shared by ``files.completeUploadExternal``: the bytes POSTed to its upload URL and where it was
+    shared. ``length`` is what ``files.getUploadURLExternal`` was told; ``content`` is what arrived."""
+
+    id: str
+    filename: str
+    title: str
+    content: bytes
+    length: int
+    alt_txt: str | None
+    channel_id: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+    ts: str | None  # the message that shares it, when it was shared into a channel
+
+
+@dataclass
+class _Upload:
+    """A file between files.getUploadURLExternal and files.completeUploadExternal."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None
+    completed: bool = False
+
+
+@dataclass(frozen=True)
 class _Fault:
     kind: str
     status: int = 200
@@ -120,6 +161,8 @@ class _Answer:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None
+    # A plain-text body instead of JSON (the upload URL answers "OK - <length>", as Slack's does).
+    text: str | None = None
 
 
 class _SlackError(Exception):
@@ -166,6 +209,8 @@ class FakeSlack:
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._dm_channels: dict[str, str] = {}
+        self._uploads: dict[str, _Upload] = {}
+        self._shared: list[UploadedFile] = []
         self._ts_counter = 0
         self._id_counter = 0
         self._server: _Server | None = None
@@ -279,14 +324,21 @@ class FakeSlack:
         """Arguments of every successful chat.postMessage, in order."""
         return [c.args for c in self.calls_to("chat.postMessage") if c.ok]
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Every file shared by files.completeUploadExternal, in order, with the bytes that were uploaded."""
+        with self._lock:
+            return list(self._shared)
+
     def reset(self) -> None:
-        """Forget calls, queued faults and Slack-side state (messages, reactions, DMs)."""
+        """Forget calls, queued faults and Slack-side state (messages, reactions, DMs, files)."""
         with self._lock:
             self._calls.clear()
             self._faults.clear()
             self._messages.clear()
             self._reactions.clear()
             self._dm_channels.clear()
+            self._uploads.clear()
+            self._shared.clear()
 
     def wait_for(
         self,
@@ -361,6 +413,8 @@ class FakeSlack:
             method = parts.path[len(_API_PREFIX) :].strip("/")
         elif parts.path.startswith(_RESPONSE_URL_PREFIX) and verb == "POST":
             method = RESPONSE_URL_METHOD
+        elif parts.path.startswith(_UPLOAD_PREFIX) and verb == "POST":
+            return self._handle_upload(parts.path, headers, raw_body, at)
         else:
             return None
         try:
@@ -378,6 +432,31 @@ class FakeSlack:
         # Record before replying so a test that asserts right after its client call returns sees it.
         self._record(
             Call(method, args, token, headers, at, answer.status, answer.body, answer.fault, parts.path)
+        )
+        return answer
+
+    def _handle_upload(self, path: str, headers: dict[str, str], raw_body: bytes, at: float) -> _Answer:
+        """The bytes of a file, POSTed raw to the URL files.getUploadURLExternal gave (no token: the URL
+        is the authority). An unknown or already completed file id gets 404, as an expired URL does."""
+        file_id = path[len(_UPLOAD_PREFIX) :].strip("/")
+        fault = self._take_fault(UPLOAD_METHOD)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.kind != "delay":
+            headers_out = {"Retry-After": str(fault.retry_after)} if fault.kind == "rate_limit" else {}
+            answer = _Answer(fault.status, {"ok": False, "error": fault.error}, headers_out, fault.kind)
+        else:
+            delayed = fault.kind if fault is not None else None
+            with self._lock:
+                upload = self._uploads.get(file_id)
+                if upload is None or upload.completed:
+                    answer = _Answer(404, {"ok": False, "error": "file_not_found"}, fault=delayed)
+                else:
+                    upload.content = raw_body
+                    answer = _Answer(200, {"ok": True}, fault=delayed, text=f"OK - {len(raw_body)}")
+        args = {"file_id": file_id, "length": len(raw_body)}
+        self._record(
+            Call(UPLOAD_METHOD, args, None, headers, at, answer.status, answer.body, answer.fault, path)
         )
         return answer
 
@@ -685,6 +764,81 @@ def _conversations_replies(fake: FakeSlack, args: dict[str, Any]) -> dict[str, A
     return {"messages": found[:limit], "has_more": len(found) > limit}
 
 
+def _files_get_upload_url_external(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    filename = str(_require(args, "filename", "invalid_arguments"))
+    try:
+        length = int(_require(args, "length", "invalid_arguments"))
+    except ValueError:
+        raise _SlackError("invalid_arguments") from None
+    if length < 1:
+        raise _SlackError("invalid_arguments")
+    alt_txt = args.get("alt_txt")
+    if isinstance(alt_txt, str) and len(alt_txt) > 1000:
+        raise _SlackError("alt_txt_too_large")
+    file_id = fake._next_id("F0")
+    fake._uploads[file_id] = _Upload(file_id, filename, length, alt_txt if alt_txt else None)
+    return {"upload_url": f"{fake.base_url}{_UPLOAD_PREFIX}{file_id}", "file_id": file_id}
+
+
+def _files_complete_upload_external(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    """Shares each uploaded file (into ``channel_id``, in ``thread_ts``'s thread, with ``initial_comment``
+    on the message). A file whose bytes never arrived, or that was completed already, is file_not_found."""
+    files = _require(args, "files", "invalid_arguments")
+    if not isinstance(files, list) or not all(isinstance(f, dict) and f.get("id") for f in files):
+        raise _SlackError("invalid_arguments")
+    channel = str(args["channel_id"]) if args.get("channel_id") else None
+    thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+    if thread_ts and not channel:
+        raise _SlackError("invalid_arguments")
+    uploads = []
+    for f in files:
+        upload = fake._uploads.get(str(f["id"]))
+        if upload is None or upload.content is None or upload.completed:
+            raise _SlackError("file_not_found")
+        uploads.append(upload)
+    comment = args.get("initial_comment") or None
+    ts = None
+    if channel:
+        ts = fake._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "subtype": "file_share",
+            "text": comment or "",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "ts": ts,
+            "files": [{"id": u.id, "name": u.filename} for u in uploads],
+        }
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        fake._messages[(channel, ts)] = message
+    answered = []
+    for f, upload in zip(files, uploads, strict=True):
+        upload.completed = True
+        title = str(f.get("title") or upload.filename)
+        content = upload.content or b""
+        fake._shared.append(
+            UploadedFile(
+                upload.id, upload.filename, title, content, upload.length, upload.alt_txt,
+                channel, thread_ts, comment, ts,
+            )
+        )  # fmt: skip
+        answered.append(
+            {
+                "id": upload.id,
+                "name": upload.filename,
+                "title": title,
+                "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+                "size": len(content),
+                "user": BOT_USER_ID,
+                "shares": {}
+                if channel is None
+                else {"public": {channel: [{"ts": ts, "thread_ts": thread_ts}]}},
+            }
+        )
+    return {"files": answered}
+
+
 def _users_info(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     user_id = str(_require(args, "user", "user_not_found"))
     if user_id[:1] not in ("U", "W"):
@@ -706,6 +860,8 @@ _METHODS: Final[dict[str, _Handler]] = {
     "conversations.history": _conversations_history,
     "conversations.replies": _conversations_replies,
     "users.info": _users_info,
+    "files.getUploadURLExternal": _files_get_upload_url_external,
+    "files.completeUploadExternal": _files_complete_upload_external,
 }
 
 
@@ -761,6 +917,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         answer = fake._handle(verb, self.path, headers, raw_body)
         if answer is None:
             self._write(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        if answer.text is not None:
+            self._write(answer.status, {"Content-Type": "text/plain; charset=utf-8"}, answer.text.encode())
             return
         payload = json.dumps(answer.body).encode("utf-8")
         response_headers = {
