@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.process
 import os
 import signal
@@ -33,8 +34,8 @@ class WorkerProcess:
     ) -> None:
         self._spawn = multiprocessing.get_context("spawn")  # never fork a process with threads and sockets
         self._main, self._args = main, args
-        self.wake: Wake = self._spawn.Event()
-        self.stop: Wake = self._spawn.Event()
+        self.wake: Wake = Signal(self._spawn)
+        self.stop: Wake = Signal(self._spawn)
         self._busy: Counter = self._spawn.Value("i", 0)
         self.restarts = 0
         self.process = self._start()
@@ -65,10 +66,7 @@ class WorkerProcess:
         """Ask the worker to stop after the request in hand; after `timeout`, end it (what it was doing
         stays in the inbox and is done again by the next worker: the work is idempotent)."""
         self.stop.set()
-        if self.process.is_alive():
-            # A multiprocessing Event's set() waits for its sleepers to wake: a worker that died while
-            # waiting (killed with the whole process group, or by the OOM killer) would hang it for ever.
-            self.wake.set()
+        self.wake.set()
         self._watch.join(timeout)
         self.process.join(timeout)
         if self.process.is_alive():
@@ -88,7 +86,56 @@ def _worker_main(
     # acknowledgements in flight are done), so the worker ignores both.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    main(*args, wake, _StopOrOrphaned(stop, parent), busy)
+    main(*args, wake, _StopOrOrphaned(stop, parent), _Unlocked(busy))
+
+
+class Signal:
+    """Set, seen by every process until cleared, like a multiprocessing Event; but `set()` never waits.
+
+    An Event's set() waits for each process sleeping on it to wake up. One killed while it slept (kill -9,
+    the OOM killer) never does, and every later set() hangs for good: the web process sets `wake` after
+    recording each request, so one worker dying in its sleep would stop every acknowledgement after it.
+    A semaphore's release returns at once, whoever died; a waiter that takes the count puts it back."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext) -> None:
+        self._count = context.Semaphore(0)
+
+    def set(self) -> None:
+        if not self.is_set():  # one is enough: keeps the count from growing with every request
+            self._count.release()
+
+    def is_set(self) -> bool:
+        if self._count.acquire(False):
+            self._count.release()
+            return True
+        return False
+
+    def clear(self) -> None:
+        while self._count.acquire(False):
+            pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._count.acquire(True, timeout):
+            self._count.release()
+            return True
+        return False
+
+
+class _Unlocked:
+    """The acknowledgements' counter, read without its lock: a worker killed while holding that lock
+    would leave every acknowledgement waiting for it. The worker only reads; a value a moment stale is
+    fine for deciding whether to give way."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._raw = counter.get_obj()  # type: ignore[attr-defined]
+
+    @property
+    def value(self) -> int:
+        return int(self._raw.value)
+
+    def get_lock(self) -> Any:
+        return self._counter.get_lock()
 
 
 class _StopOrOrphaned:

@@ -439,6 +439,32 @@ def test_work_failed_by_slack_errors_is_retried_with_backoff_and_makes_one_ticke
     assert all(gap >= floor * 0.95 for gap, floor in zip(gaps, floors, strict=True)), (gaps, floors)
 
 
+def test_a_worker_killed_in_its_sleep_does_not_stop_the_acknowledgements(tmp_path: Path) -> None:
+    # The web process wakes the worker after recording each request. With a multiprocessing Event that
+    # wake-up waited for the sleeping worker to wake: one killed in its sleep (the OOM killer) made every
+    # acknowledgement after it hang. Now it is a signal whose set() never waits.
+    with live_app(tmp_path, worker_process=True) as app:
+        worker = app.worker_process
+        assert worker is not None
+        first = fresh_ts()
+        assert (
+            app.sender.send_event(
+                message_event("printer offline on floor 2", channel=INTAKE, ts=first)
+            ).status
+            == 200
+        )
+        app.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == first, timeout=30)
+        app.settled(timeout=30)
+        time.sleep(1.0)  # idle now: asleep, waiting to be woken
+        worker.process.kill()
+        second = fresh_ts()
+        acked = app.sender.send_event(message_event("scanner offline on floor 3", channel=INTAKE, ts=second))
+        assert acked.status == 200
+        app.wait_until(lambda: worker.restarts == 1, timeout=30, what="a restart")
+        app.slack.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == second, timeout=30)
+        assert app.ticket_count() == 2
+
+
 def test_the_production_worker_process_does_the_work_and_is_restarted_if_it_dies(tmp_path: Path) -> None:
     with live_app(tmp_path, worker_process=True) as app:
         worker = app.worker_process
