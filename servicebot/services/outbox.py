@@ -52,12 +52,6 @@ class OutboxService:
             rows.mark_failed(session, message.id, error)
             return Status.FAILED
 
-    def seconds_to_next(self) -> float | None:
-        """How long until the earliest pending message is due (0 if one is due now), None if none waits."""
-        with self.db.read() as session:
-            at = rows.next_due(session)
-        return None if at is None else max(0.0, (at - self.clock()).total_seconds())
-
     # -- for people: `servicebot outbox list|retry` ---------------------------------------------------
     def listed(self, status: Status | None = None, limit: int = 50) -> list[Message]:
         if limit < 1:

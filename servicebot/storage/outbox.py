@@ -51,14 +51,6 @@ def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
     return [_message(row) for row in session.execute(query)]
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending message is due (so the relay can sleep until then)."""
-    at: datetime | None = session.execute(
-        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == Status.PENDING)
-    ).scalar_one()
-    return at
-
-
 def mark_sent(session: Session, message_id: int, result: dict[str, Any], at: datetime) -> None:
     session.execute(
         update(outbox)
@@ -115,11 +107,6 @@ def counts(session: Session) -> dict[Status, int]:
 
 def by_ids(session: Session, ids: Sequence[int]) -> list[Message]:
     return [_message(row) for row in session.execute(select(outbox).where(outbox.c.id.in_(list(ids))))]
-
-
-def by_key(session: Session, key: str) -> Message | None:
-    row = session.execute(select(outbox).where(outbox.c.key == key)).first()
-    return None if row is None else _message(row)
 
 
 def _message(row: Row[Any]) -> Message:

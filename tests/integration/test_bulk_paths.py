@@ -177,9 +177,7 @@ def _indexes(db_file: Path) -> list[tuple[str, str, str]]:
         )
 
 
-def test_a_large_import_sets_indexes_aside_and_gives_back_the_same_ones(
-    tmp_path: Path, past_csv: Path
-) -> None:
+def test_a_large_import_gives_back_exactly_the_indexes_it_found(tmp_path: Path, past_csv: Path) -> None:
     services = _services(tmp_path / "db")
     db_file = tmp_path / "db" / "servicebot.db"
     before = _indexes(db_file)
