@@ -206,7 +206,13 @@ def run(settings: Settings) -> int:
 
     services = build_services(settings)
     try:
-        return run_console(services, user="console-user", role=Role.AGENT)
+        # What the bot's schedule does, so that `alerts` shows what the figures breach today. The person at
+        # the console runs this bot on their own machine: they see and do what a manager does.
+        breaches = services.alerts.evaluate()
+        opened = [p for p in breaches if p.action == "opened"]
+        if opened:
+            print(f"ServiceBot: {len(opened)} KPI(s) newly in breach; type 'alerts'.", file=sys.stderr)
+        return run_console(services, user="console-user", role=Role.MANAGER)
     finally:
         services.close()
 

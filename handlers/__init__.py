@@ -14,6 +14,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.actions import process_action
+from handlers.alerts import check_commentary, open_commentary, process_view
+from handlers.blocks.alerts import COMMENT, COMMENT_VIEW
 from handlers.commands import process_command
 from handlers.context import SlackContext
 from handlers.events import process_event
@@ -28,6 +30,7 @@ PROCESSORS: dict[str, SlackProcessor] = {
     "command": process_command,
     "action": process_action,
     "shortcut": process_shortcut,
+    "view": process_view,
 }
 
 
@@ -45,6 +48,9 @@ def register(app: App, ctx: SlackContext) -> None:
         ack()
 
     app.command("/servicebot")(acknowledge)
+    # Before the catch-all below: Bolt runs the first listener that matches.
+    app.action(COMMENT)(open_commentary)
+    app.view(COMMENT_VIEW)(check_commentary)
     app.action(re.compile(r"^sb_"))(acknowledge)
     app.shortcut(LOG_AS_TICKET)(acknowledge)
 

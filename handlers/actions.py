@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from handlers import blocks as b
+from handlers.alerts import ALERT_ACTIONS, process_alert_action
 from handlers.blocks.confirm import LOG_IT, parse_log_it
 from handlers.context import SlackContext
 from handlers.intake import post_intake
@@ -54,6 +55,9 @@ def process_action(ctx: SlackContext, body: dict[str, Any]) -> None:
     action = payload.actions[0]
     if action.action_id == LOG_IT:
         _log_it(ctx, payload, action.chosen)
+        return
+    if action.action_id in ALERT_ACTIONS:
+        process_alert_action(ctx, payload)
         return
     found = _VERBS.get(action.action_id)
     if found is None:

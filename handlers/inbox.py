@@ -24,6 +24,9 @@ def request_key(body: dict[str, Any]) -> tuple[str, str] | None:
         return f"action:{actions[0].get('action_ts', '')}:{user}:{actions[0].get('action_id', '')}", "action"
     if kind == "message_action" and body.get("trigger_id"):
         return f"shortcut:{body['trigger_id']}", "shortcut"
+    if kind == "view_submission" and (body.get("view") or {}).get("id") and body.get("trigger_id"):
+        # A form sent back with an error and submitted again is the same view: its trigger is new.
+        return f"view:{body['view']['id']}:{body['trigger_id']}", "view"
     if body.get("command") and body.get("trigger_id"):
         return f"command:{body['trigger_id']}", "command"
     return None

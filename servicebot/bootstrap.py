@@ -15,6 +15,7 @@ from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
+from servicebot.services.alerts import AlertService
 from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
@@ -53,6 +54,7 @@ class Services:
     imports: ImportService
     kpis: KpiService
     outbox: OutboxService
+    alerts: AlertService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -206,6 +208,7 @@ def build_services(
     availability = AvailabilityMetric(db, settings, clock)
     metrics = MetricsService(db, settings, availability)
     kpis = KpiService(db, settings, clock, metrics)
+    alerts = AlertService(db, settings, clock, kpis, outages)
     return Services(
         settings=settings,
         db=db,
@@ -218,7 +221,7 @@ def build_services(
         messages=TicketMessages(db),
         outages=outages,
         availability=availability,
-        conversation=Conversation(intake, tickets, queries, settings, outages),
+        conversation=Conversation(intake, tickets, queries, settings, outages, alerts),
         inbox=Inbox(inbox_db, clock),
         facts=facts,
         metrics=metrics,
@@ -232,6 +235,7 @@ def build_services(
         ),
         kpis=kpis,
         outbox=OutboxService(db, clock),
+        alerts=alerts,
     )
 
 
@@ -239,6 +243,10 @@ def build_kpis(db: Database, settings: Settings, clock: Clock = utc_now) -> KpiS
     """The KPI service on its own, for the commands that need nothing else (no triage model to load): its
     computed sources are the desk's own metrics, availability among them."""
     return KpiService(db, settings, clock, build_metrics(db, settings, clock))
+
+
+def build_alerts(db: Database, settings: Settings, kpis: KpiService, clock: Clock = utc_now) -> AlertService:
+    return AlertService(db, settings, clock, kpis, OutageService(db, settings, clock))
 
 
 def build_metrics(db: Database, settings: Settings, clock: Clock = utc_now) -> MetricsService:

@@ -75,6 +75,7 @@ def _real_ids(ids: list[str]) -> list[str]:
 
 
 SlackIds = Annotated[list[str], BeforeValidator(_split_ids), AfterValidator(_real_ids)]
+SlackId = Annotated[str, AfterValidator(lambda user: _real_ids([user])[0])]
 
 
 class _Strict(BaseModel):
@@ -120,6 +121,7 @@ class Desk(_Strict):
     title: str
     intake_channels: tuple[str, ...] = ()
     triage_channel: str | None = None
+    lead_channel: str | None = None  # team leads' channel: breach alerts and their threads
     default_queue: str
     second_line_queue: str
     confidence_threshold: float = Field(default=DEFAULT_CONFIDENCE_THRESHOLD, ge=0.0, le=1.0)
@@ -189,6 +191,25 @@ class Roles(_Strict):
     managers: SlackIds = []
 
 
+class Alerts(_Strict):
+    """Breach alerts to KPI owners (`domain/alerts.py`). `directors` maps a KPI's director, as named in
+    kpis.yaml, to the Slack user id an unanswered alert is escalated to."""
+
+    remind_at: time = time(9, 0)
+    escalate_after_hours: float = Field(default=16.0, gt=0, le=2000)
+    evaluate_every_minutes: int = Field(default=15, ge=1, le=1440)
+    # A service out this long (an unplanned outage still open) alerts the leads; null: never.
+    outage_after_minutes: int | None = Field(default=60, ge=1, le=10080)
+    directors: dict[str, SlackId] = {}
+
+    @field_validator("remind_at", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        if not isinstance(value, str | time):
+            raise ValueError(f'write times in quotes as "HH:MM", e.g. "09:00" (got {value!r})')
+        return value
+
+
 class FileConfig(_Strict):
     """The shape of servicebot.yaml."""
 
@@ -197,6 +218,7 @@ class FileConfig(_Strict):
     desks: dict[str, Desk]
     services: tuple[Service, ...] = DEFAULT_SERVICES
     roles: Roles = Roles()
+    alerts: Alerts = Alerts()
 
     @field_validator("services")
     @classmethod
@@ -251,6 +273,7 @@ class Settings(_Strict):
     services: tuple[Service, ...] = DEFAULT_SERVICES
     agents: frozenset[str]
     managers: frozenset[str]
+    alerts: Alerts = Alerts()
     model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
 
     @property
@@ -426,6 +449,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "services": file_config.services,
         "agents": frozenset(file_config.roles.agents) | env_ids("SERVICEBOT_AGENTS"),
         "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
+        "alerts": file_config.alerts,
         "model_cache_dir": _model_cache_dir(env),
     }
     if not values["slack_api_url"].endswith("/"):

@@ -13,6 +13,7 @@ from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
+from servicebot.chat.alerts import AlertCommand, AlertUsage, parse_alert
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.message import Code, Emphasis, Span, Strong, say
 from servicebot.domain.tickets import parse_ref
@@ -111,7 +112,16 @@ class OutageCommand:
     note: str = ""
 
 
-Command = NewQuery | SimpleCommand | TicketCommand | CommandUsage | AboutTicket | OutageCommand
+Command = (
+    NewQuery
+    | SimpleCommand
+    | TicketCommand
+    | CommandUsage
+    | AboutTicket
+    | OutageCommand
+    | AlertCommand
+    | AlertUsage
+)
 
 
 def parse(line: str) -> Command:
@@ -138,6 +148,10 @@ def parse(line: str) -> Command:
         outage = _outage(text)
         if outage is not None:
             return outage
+    if head in ("alert", "alerts"):
+        alert = parse_alert(text)
+        if alert is not None:
+            return alert
     if head in TICKET_VERBS:
         token = words[1] if len(words) >= 2 else ""
         if _REF_TOKEN.match(token) or _LOOKS_LIKE_REF.match(token):
@@ -362,6 +376,12 @@ _HELP_ROWS: tuple[tuple[Span, ...], ...] = (
         Code("rate T-00042 up|down"),
     ),
     (Code(OUTAGE_FORMS[0]), ", ", Code(OUTAGE_FORMS[1]), ": a service is out, or back (agents)"),
+    (
+        Code("alerts"),
+        ": open breach alerts; ",
+        Code("alert ack|snooze|comment <id> …"),
+        ": answer one (its owners, director, managers)",
+    ),
     (Code("help"), ": this message"),
 )
 HELP = say(

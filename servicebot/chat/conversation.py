@@ -8,6 +8,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from servicebot.chat.alerts import AlertCommand, AlertUsage, run_alert
+from servicebot.chat.alerts import usage as alert_usage
 from servicebot.chat.commands import (
     HELP,
     TICKET_COMMANDS,
@@ -36,6 +38,7 @@ from servicebot.config import Settings
 from servicebot.domain.errors import InvalidInput, UserError
 from servicebot.domain.message import Code, from_marked, say
 from servicebot.services.actors import Actor
+from servicebot.services.alerts import AlertService
 from servicebot.services.intake import IntakeService, Source
 from servicebot.services.outages import OutageService
 from servicebot.services.queries import TicketQueries
@@ -51,12 +54,14 @@ class Conversation:
         queries: TicketQueries,
         settings: Settings,
         outages: OutageService,
+        alerts: AlertService,
     ) -> None:
         self.intake = intake
         self.tickets = tickets
         self.queries = queries
         self.settings = settings
         self.outages = outages
+        self.alerts = alerts
         # The last message each person was asked "Shall I log this?" about, so a bare `log` can answer
         # it. Memory, not the database: the Log it button carries everything; this is a typing shortcut.
         self._asked: OrderedDict[str, tuple[str, Source, str | None]] = OrderedDict()
@@ -98,6 +103,10 @@ class Conversation:
             if command.action == "start":
                 return TextReply(self.outages.start(command.service, actor, command.note).message)
             return TextReply(self.outages.end(command.service, actor).message)
+        if isinstance(command, AlertCommand):
+            return TextReply(run_alert(self.alerts, command, actor))
+        if isinstance(command, AlertUsage):
+            return TextReply(alert_usage(command.problem), ok=False)
         return self._ticket_command(command, actor)
 
     def _new_query(self, command: NewQuery, actor: Actor, source: Source, desk: str | None) -> Reply:

@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from servicebot.bootstrap import build_kpis, open_database
+from servicebot.bootstrap import build_alerts, build_kpis, open_database
+from servicebot.cli.alerts import print_alerts
 from servicebot.config import ConfigError, Settings
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.kpis import ActivityRow, KpiDefinition, KpiRow
@@ -36,6 +37,9 @@ def _period(text: str) -> Period:
         return Period.parse(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+period_argument = _period
 
 
 def _day(text: str) -> date:
@@ -127,6 +131,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             report = service.load_definitions(args.definitions, args.values, by=args.by)
             for line in report.lines():
                 print(line, file=sys.stdout if report.ok else sys.stderr)
+            if report.ok:
+                print_alerts(build_alerts(db, settings, service).evaluate())
             return 0 if report.ok else 1
         if args.kpi_command == "list":
             _list(service.list(), args.format)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
-from servicebot.cli import kpis, metrics, outbox
+from servicebot.cli import alerts, kpis, metrics, outbox
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -126,6 +126,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     kpis.add_commands(commands, path=_path, user_id=_user_id, text=_text)
     outbox.add_parser(commands, limit=_limit, row_id=_row_id)
+    alerts.add_parser(commands, limit=_limit, period=kpis.period_argument)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -301,8 +302,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         _console_role(settings, args.user, args.role)  # refused before the database is opened
     # These only read: a mistyped path must not become a new, empty database, nor another program's file a
     # ServiceBot one. (`facts rebuild` writes, but only what is derived from tickets already there.)
-    reads_only = args.command in ("tickets", "metrics", "facts", "outbox") or (
-        args.command == "import" and args.dry_run
+    reads_only = (
+        args.command in ("tickets", "metrics", "facts", "outbox")
+        or (args.command == "import" and args.dry_run)
+        or (args.command == "alerts" and (args.alerts_command == "list" or args.dry_run))
     )
     services = build_services(settings, must_exist=reads_only)
     try:
@@ -318,17 +321,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         if args.command == "import":
             imported = services.imports.run(args.kind, args.file, dry_run=args.dry_run)
             print("\n".join(imported.lines()))
+            if not args.dry_run:
+                alerts.print_alerts(services.alerts.evaluate())
             return 1 if imported.problems else 0
         if args.command == "metrics":
             return metrics.run(args, services)
         if args.command == "outbox":
             return outbox.run(args, services)
+        if args.command == "alerts":
+            return alerts.run(args, services)
         if args.command == "facts":
             started = time.perf_counter()
             done = services.facts.rebuild()
             seconds = time.perf_counter() - started
             rate = f", {done / seconds:,.0f} tickets/s" if done and seconds > 0 else ""
             print(f"contact facts rebuilt for {done:,} tickets in {seconds:.1f} s{rate}")
+            alerts.print_alerts(services.alerts.evaluate())
             return 0
         if args.command == "demo":
             from servicebot.demo import load_demo

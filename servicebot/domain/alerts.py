@@ -23,10 +23,14 @@ class State(StrEnum):
     RED = "RED"
     ABOVE = "Above"  # an activity indicator above its expected range
     BELOW = "Below"
+    OUT = "Out"  # a service out (an outage still open) for longer than alerts wait for
+
+
+OUTAGE = "outage:"  # the prefix of an outage's reading's ref: `outage:<service id>`
 
 
 # How bad each state is, to tell worsening (a new alert) from improving (said in the episode's thread).
-_SEVERITY = {State.AMBER: 1, State.RED: 2, State.ABOVE: 1, State.BELOW: 1}
+_SEVERITY = {State.AMBER: 1, State.RED: 2, State.ABOVE: 1, State.BELOW: 1, State.OUT: 2}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,17 @@ def reading_of(row: KpiRow | ActivityRow, urgent: bool = False) -> Reading:
         return Reading(definition.ref, period, None, known=False, urgent=urgent)
     state = {InRange.ABOVE: State.ABOVE, InRange.BELOW: State.BELOW}.get(row.in_expected_range)
     return Reading(definition.ref, period, state, known=True, urgent=urgent)
+
+
+def outage_reading(service: str, out_since: datetime | None, now: datetime, after: timedelta) -> Reading:
+    """A service as a reading: out (an unplanned outage open) for `after` or longer opens an episode; back
+    (nothing open) closes it; out for less is no judgement yet, either way."""
+    ref = OUTAGE + service
+    if out_since is None:
+        return Reading(ref, None, None, known=True)
+    if now - out_since < after:
+        return Reading(ref, None, None, known=False)
+    return Reading(ref, None, State.OUT, known=True)
 
 
 def fingerprint(ref: str, period: str | None, state: State) -> str:
@@ -228,8 +243,10 @@ def _owed(episode: Episode, now: datetime, calendar: WorkingCalendar, policy: Al
     return actions
 
 
-def snooze_until(now: datetime, working_days: int, calendar: WorkingCalendar, policy: AlertPolicy) -> datetime:
-    """"Snooze for N working days": the reminder time on the Nth working day after today (local)."""
+def snooze_until(
+    now: datetime, working_days: int, calendar: WorkingCalendar, policy: AlertPolicy
+) -> datetime:
+    """ "Snooze for N working days": the reminder time on the Nth working day after today (local)."""
     if working_days < 1:
         raise ValueError("snooze for at least one working day")
     days = _working_days(now.astimezone(calendar.tz).date() + timedelta(days=1), calendar)

@@ -97,6 +97,7 @@ class KpiDefinition:
     owners: tuple[str, ...] = ()  # Slack user ids pinged on a breach (the next issue)
     desk: str | None = None  # the desk a `--desk` dashboard shows it for; None: only on `--desk all`
     suspended: bool = False
+    urgent: bool = False  # a breach alert is not held for working hours
     decimals: int = 0  # the published precision: DoT calls equal figures at this precision "unchanged"
     # A flow activity's expected range covers this many months of the financial year (the council prints
     # April to December's); a year to date of fewer or more months is tested against the range scaled to

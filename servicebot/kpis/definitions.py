@@ -6,7 +6,8 @@ is reported at once, each naming the KPI (its ref, or its place in the list) and
     kpis.yaml: KPI ICT01: floor: 75 is above the target 70; a higher_is_better KPI's floor is at or below it
 
 Defaults where the file is silent (documented here because they change what the dashboard prints):
-- `kind: kpi`; `suspended: false`; `polarity` must be declared for a KPI (never guessed), and defaults to
+- `kind: kpi`; `suspended: false`; `urgent: false` (a breach alert waits for working hours; `owners` are
+  the Slack user ids it goes to); `polarity` must be declared for a KPI (never guessed), and defaults to
   `higher_is_better` for an activity indicator, which is never rated.
 - `decimals`, the published precision that RAG, DoT and the expected range are judged at: 0 for percent,
   count and seconds (the dashboards print 98%, 51,051 and 45 s), 1 for hours (18.5 h), 2 for currency;
@@ -139,6 +140,7 @@ class KpiSpec(_Strict):
     years: dict[str, YearSpec] = {}
     source: str
     suspended: bool = False
+    urgent: bool = False
     desk: str | None = None
     decimals: int | None = Field(default=None, ge=0, le=MAX_DECIMALS)
     range_months: int | None = Field(default=None, ge=1, le=12)
@@ -302,6 +304,7 @@ def _to_definition(
         owners=tuple(spec.owners),
         desk=desk,
         suspended=spec.suspended,
+        urgent=spec.urgent,
         decimals=decimals,
         range_months=spec.range_months,
     )

@@ -211,6 +211,20 @@ class KpiService:
         self, ref: str, period: Period, cause: str, action: str, recovery: date | None, by: str
     ) -> Commentary:
         """The owner's cause, action and expected recovery for a KPI's figure in a month."""
+        with self.db.transaction() as session:
+            return self.comment_in(session, ref, period, cause, action, recovery, by)
+
+    def comment_in(
+        self,
+        session: Session,
+        ref: str,
+        period: Period,
+        cause: str,
+        action: str,
+        recovery: date | None,
+        by: str,
+    ) -> Commentary:
+        """`comment`, within a caller's transaction (an alert's commentary is also an event of the alert)."""
         cause, action = cause.strip(), action.strip()
         for name, text in (("cause", cause), ("action", action)):
             if not text:
@@ -221,12 +235,11 @@ class KpiService:
                 raise InvalidInput(f"{name}: {len(text):,} characters, over the {MAX_COMMENT:,} allowed")
         if recovery is not None and recovery < period.first_day:
             raise InvalidInput(f"recovery: {recovery} is before {period}, the month commented on")
-        with self.db.transaction() as session:
-            known = self.definitions_by_ref_in(session)
-            if ref not in known:
-                raise NotFound(f"no KPI {ref!r}; 'servicebot kpi list' shows the KPIs defined")
-            commentary = Commentary(ref, period, cause, action, recovery, by, self.clock())
-            store.add_comment(session, commentary)
+        known = self.definitions_by_ref_in(session)
+        if ref not in known:
+            raise NotFound(f"no KPI {ref!r}; 'servicebot kpi list' shows the KPIs defined")
+        commentary = Commentary(ref, period, cause, action, recovery, by, self.clock())
+        store.add_comment(session, commentary)
         return commentary
 
     # -- the dashboard -----------------------------------------------------------------------------------

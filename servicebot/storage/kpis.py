@@ -55,6 +55,7 @@ def definition_json(d: KpiDefinition) -> dict[str, Any]:
         "owners": list(d.owners),
         "desk": d.desk,
         "suspended": d.suspended,
+        "urgent": d.urgent,
         "decimals": d.decimals,
         "range_months": d.range_months,
     }
@@ -78,6 +79,7 @@ def definition_from_json(data: dict[str, Any]) -> KpiDefinition:
         owners=tuple(data.get("owners", ())),
         desk=data.get("desk"),
         suspended=bool(data.get("suspended", False)),
+        urgent=bool(data.get("urgent", False)),
         decimals=int(data.get("decimals", 0)),
         range_months=data.get("range_months"),
     )

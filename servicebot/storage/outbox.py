@@ -65,6 +65,13 @@ def record_upload(
     return record(session, key, thread, UPLOAD, upload.payload(), at, not_before)
 
 
+def with_prefix(session: Session, prefix: str) -> list[Message]:
+    """Messages whose key starts with `prefix` (e.g. everything sent about one alert), in order."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(outbox).where(outbox.c.key.like(escaped + "%", escape="\\")).order_by(outbox.c.id)
+    return [_message(row) for row in session.execute(query)]
+
+
 def by_key(session: Session, key: str) -> Message | None:
     row = session.execute(select(outbox).where(outbox.c.key == key)).first()
     return None if row is None else _message(row)

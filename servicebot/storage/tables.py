@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from servicebot.storage.types import UTCDateTime
@@ -301,4 +302,51 @@ kpi_comments = Table(
     Column("author", String(64), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_kpi_comments_ref_period", "ref", "period"),
+)
+
+# Breach alerts to KPI owners (`domain/alerts.py`): an episode per breach, from the first alert to its
+# close, kept as it is now; the events that made it so are appended to `alert_events` and never changed.
+alert_episodes = Table(
+    "alert_episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False),  # the KPI's ref
+    Column("desk", String(64), nullable=False),
+    Column("period", String(7)),  # YYYY-MM of the figure judged
+    Column("state", String(16), nullable=False),  # AMBER | RED | Above | Below
+    Column("fingerprint", String(120), nullable=False),  # ref:period:state when the episode opened
+    Column("urgent", Boolean, nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),  # every change is a compare-and-set on it
+    Column("sends", Integer, nullable=False),  # the first alert and each reminder
+    Column("last_sent_at", UTCDateTime()),
+    Column("recipients", JSON, nullable=False),  # who the first alert went to, and its outbox keys
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("snoozed_until", UTCDateTime()),
+    Column("snoozed_by", String(64)),
+    Column("escalated_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
+    Column("close_reason", String(64)),
+    # One open episode per KPI, whoever evaluates: the database refuses a second (replicas, restarts).
+    Index(
+        "uq_alert_episodes_open_ref",
+        "ref",
+        unique=True,
+        sqlite_where=text("closed_at IS NULL"),
+        postgresql_where=text("closed_at IS NULL"),
+    ),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("episode_id", Integer, ForeignKey("alert_episodes.id"), nullable=False),
+    # opened, reminded, escalated, acknowledged, snoozed, commented, improved, recovered, closed
+    Column("kind", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("by", String(64)),
+    Column("detail", JSON),
+    Index("ix_alert_events_episode_id_id", "episode_id", "id"),
 )

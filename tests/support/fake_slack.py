@@ -576,6 +576,10 @@ def _auth_test(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
 
 def _chat_post_message(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     channel = str(_require(args, "channel", "channel_not_found"))
+    if channel[:1] in ("U", "W"):
+        # As Slack does: a user id posts into the bot's direct message with that user, and the answer
+        # names the DM channel (threads and updates use it, not the user id).
+        channel = _dm_channel(fake, channel)
     if not _has_content(args):
         raise _SlackError("no_text")
     ts = fake._next_ts()
@@ -700,6 +704,12 @@ def _conversations_info(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]
         channel["name"] = fake._channels.get(channel_id, channel_id.lower())
         channel["name_normalized"] = channel["name"]
     return {"channel": channel}
+
+
+def _dm_channel(fake: FakeSlack, user: str) -> str:
+    if user not in fake._dm_channels:
+        fake._dm_channels[user] = "D" + user[1:]
+    return fake._dm_channels[user]
 
 
 def _conversations_open(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:

@@ -386,6 +386,27 @@ def block_actions(
     return _interactive(payload)
 
 
+def view_submission(
+    view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]], user_id: str = REQUESTER_ID
+) -> Payload:
+    """The submit of a modal the app opened (`view` as views.open answered it), with what was typed:
+    ``values`` as Slack nests them, block id → action id → {"type", "value" | "selected_date"}."""
+    submitted = {**view, "state": {"values": values}}
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": _user_ref(user_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": fresh_trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return _interactive(payload)
+
+
 def message_shortcut(
     callback_id: str,
     user_id: str = REQUESTER_ID,

@@ -1,0 +1,141 @@
+"""`servicebot alerts list|evaluate` and the console's `alerts` / `alert ack|snooze|comment`, run as a user
+would: the installed command against a temporary database, wrong arguments included."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from servicebot.domain.periods import Period
+from tests.integration.test_alerts import DEFINITIONS, OWNER, config
+from tests.support.cli import servicebot
+
+# What `evaluate` judges by default: the last full month, by the real clock.
+LAST_MONTH = Period.containing(datetime.now(UTC), ZoneInfo("Europe/London")).previous
+
+
+@pytest.fixture
+def breached(tmp_path: Path) -> dict[str, str]:
+    """A database whose ICT01 is RED last month; the environment to reach it."""
+    env = {"SERVICEBOT_CONFIG": str(config(tmp_path))}
+    (tmp_path / "kpis.yaml").write_text(yaml.safe_dump(DEFINITIONS))
+    (tmp_path / "values.csv").write_text(f"ref,period,value,ytd\nICT01,{LAST_MONTH},60,\n")
+    loaded = servicebot(
+        tmp_path, "kpi", "load", "--definitions", "kpis.yaml", "--values", "values.csv", **env
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    return env
+
+
+def test_evaluate_dry_run_then_for_real_then_again_and_the_history(
+    tmp_path: Path, breached: dict[str, str]
+) -> None:
+    dry = servicebot(tmp_path, "alerts", "evaluate", "--dry-run", **breached)
+    assert dry.returncode == 0, dry.stderr
+    assert "alert #1 RED" in dry.stdout and "nothing was" in dry.stdout
+    assert servicebot(tmp_path, "alerts", "list", **breached).stdout.strip() == "(no alerts)"
+
+    real = servicebot(tmp_path, "alerts", "evaluate", **breached)
+    assert real.returncode == 0 and real.stdout.startswith(
+        f"ICT01    alert #1 RED {LAST_MONTH} (new) to {OWNER}"
+    )
+    again = servicebot(tmp_path, "alerts", "evaluate", **breached)
+    assert again.stdout.strip() == "nothing to send: no KPI changed state and no reminder is due"
+
+    listed = json.loads(servicebot(tmp_path, "alerts", "list", "--format", "json", **breached).stdout)
+    [episode] = listed
+    assert (episode["ref"], episode["state"], episode["period"], episode["fingerprint"]) == (
+        "ICT01",
+        "RED",
+        str(LAST_MONTH),
+        f"ICT01:{LAST_MONTH}:RED",
+    )
+    assert [e["kind"] for e in episode["events"]] == ["opened"]
+    assert {m["key"] for m in episode["messages"]} == {
+        f"alert:1:open:{OWNER}",
+        "alert:1:open:lead:C0ICTLEADS",
+    }
+    assert all(m["status"] == "pending" for m in episode["messages"])  # no bot running: the relay sends
+    text = servicebot(tmp_path, "alerts", "list", **breached).stdout
+    assert f"#1     ICT01   RED    {LAST_MONTH}  open" in text and "opened" in text
+
+
+def test_the_console_answers_alerts_and_refuses_what_is_wrong(
+    tmp_path: Path, breached: dict[str, str]
+) -> None:
+    assert servicebot(tmp_path, "alerts", "evaluate", **breached).returncode == 0
+    script = "\n".join(
+        [
+            "alerts",
+            "alert",
+            "alert ack",
+            "alert ack x",
+            "alert frob 1",
+            "alert ack 99",
+            "alert snooze 1 soon",
+            "alert snooze 1 40",
+            "alert comment 1 only a cause",
+            "alert snooze 1 2",
+            "alert comment 1 Two agents off sick | Agency cover booked | 2027-01-31",
+            "alerts",
+            "alert ack 1",
+        ]
+    )
+    result = servicebot(tmp_path, "console", "--user", OWNER, stdin=script + "\n", **breached)
+    assert result.returncode == 0, result.stderr
+    replies = result.stdout.strip().split("\n\n")
+    assert len(replies) == 13, replies
+    assert replies[0].startswith("1 open breach alert(s):") and "#1 ICT01 RED" in replies[0]
+    assert "not acknowledged" in replies[0] and "commentary owed" in replies[0]
+    assert "say what to do with which alert" in replies[1] and "alert ack <id>" in replies[1]
+    assert "needs the alert's number" in replies[2]
+    assert "needs the alert's number" in replies[3]
+    assert "'frob' is not something to do to an alert" in replies[4]
+    assert "no alert #99" in replies[5]
+    assert "snooze until 'soon'" in replies[6]
+    assert "snooze for 40 working days: give 1 to 20" in replies[7]
+    assert "cause | the action" in replies[8]
+    assert replies[9].startswith("Alert #1 (ICT01) snoozed until")
+    assert replies[10].startswith(f"Commentary saved for ICT01, {LAST_MONTH}")
+    assert f"acknowledged by {OWNER}" in replies[11] and "commentary given" in replies[11]
+    assert replies[12] == f"Alert #1 (ICT01) acknowledged by {OWNER}."
+    # Nothing here was taken for a request: no tickets.
+    assert "T-0000" not in result.stdout
+
+    dashboard = servicebot(tmp_path, "dashboard", "--period", str(LAST_MONTH), "--format", "md", **breached)
+    assert "Two agents off sick" in dashboard.stdout
+
+
+def test_someone_who_is_not_an_owner_is_refused_in_the_console(
+    tmp_path: Path, breached: dict[str, str]
+) -> None:
+    servicebot(tmp_path, "alerts", "evaluate", **breached)
+    result = servicebot(tmp_path, "console", "--user", "U0NOSY", stdin="alert ack 1\n", **breached)
+    assert "Only ICT01's owners, its director or a manager can acknowledge alert #1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("alerts",), "the following arguments are required"),
+        (("alerts", "frob"), "invalid choice: 'frob'"),
+        (("alerts", "list", "--limit", "0"), "--limit"),
+        (("alerts", "list", "--format", "xml"), "invalid choice: 'xml'"),
+        (("alerts", "evaluate", "--period", "2026-13"), "--period"),
+    ],
+)
+def test_wrong_arguments_are_named(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = servicebot(tmp_path, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_listing_or_a_dry_run_creates_no_database(tmp_path: Path) -> None:
+    for args in (("alerts", "list"), ("alerts", "evaluate", "--dry-run")):
+        result = servicebot(tmp_path, *args)
+        assert result.returncode == 2 and "no database at" in result.stderr
+    assert not (tmp_path / "console.db").exists()
