@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.blocks import Block, mrkdwn
+from handlers.blocks.digest import digest_blocks
 from servicebot.config import Settings
 from servicebot.domain.message import from_data
 
@@ -26,4 +27,5 @@ def text_notice(data: dict[str, Any], settings: Settings) -> tuple[str, list[Blo
 
 RENDERERS: dict[str, Renderer] = {
     "text": text_notice,
+    "digest": digest_blocks,
 }

@@ -16,6 +16,7 @@ from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
 from servicebot.services.availability import AvailabilityMetric
+from servicebot.services.digests import DigestService, outbox_recorder
 from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
@@ -53,6 +54,7 @@ class Services:
     imports: ImportService
     kpis: KpiService
     outbox: OutboxService
+    digests: DigestService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -232,6 +234,7 @@ def build_services(
         ),
         kpis=kpis,
         outbox=OutboxService(db, clock),
+        digests=DigestService(settings, clock, metrics, kpis, outages, outbox_recorder(db, clock)),
     )
 
 
@@ -243,3 +246,16 @@ def build_kpis(db: Database, settings: Settings, clock: Clock = utc_now) -> KpiS
 
 def build_metrics(db: Database, settings: Settings, clock: Clock = utc_now) -> MetricsService:
     return MetricsService(db, settings, AvailabilityMetric(db, settings, clock))
+
+
+def build_digests(db: Database, settings: Settings, clock: Clock = utc_now) -> DigestService:
+    """The digest service on its own (`servicebot digest`): figures, KPIs and outages, no triage."""
+    metrics = build_metrics(db, settings, clock)
+    return DigestService(
+        settings,
+        clock,
+        metrics,
+        KpiService(db, settings, clock, metrics),
+        OutageService(db, settings, clock),
+        outbox_recorder(db, clock),
+    )
