@@ -22,6 +22,7 @@ import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
+from servicebot.runtime.scheduler import DigestScheduler
 from servicebot.runtime.serving import POLL_SECONDS, CannotListen, Stop, serve_wsgi, stop_on_signals
 from servicebot.runtime.supervisor import WorkerProcess
 from servicebot.runtime.worker import Wake
@@ -81,14 +82,27 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
     """The worker process's main: its own services and Slack client, working until `stop` is set."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings, upgrade_schema=False)
+    scheduler: DigestScheduler | None = None
     try:
         client = slack_client(settings)
         context = handlers.SlackContext(
             services=services, client=client, bot_user_id=handlers.connect.bot_user_id(client)
         )
         services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
+        # Beside the relay that sends what they record: the configured digests, and the breach alerts'
+        # evaluation (at start, then every `alerts.evaluate_every_minutes`); stopped with the worker.
+        scheduler = DigestScheduler(
+            services.digests,
+            services.db.engine,
+            settings.digests,
+            alerts=services.alerts,
+            alerts_every_minutes=settings.alerts.evaluate_every_minutes,
+        )
+        scheduler.start()
         handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown()
         services.close()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers.blocks import Block, mrkdwn
 from handlers.blocks.alerts import alert_notice, outage_alert_notice
+from handlers.blocks.digest import digest_blocks
 from servicebot.config import Settings
 from servicebot.domain.message import from_data
 
@@ -29,4 +30,5 @@ RENDERERS: dict[str, Renderer] = {
     "text": text_notice,
     "alert": alert_notice,
     "outage-alert": outage_alert_notice,
+    "digest": digest_blocks,
 }

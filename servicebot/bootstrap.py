@@ -17,6 +17,7 @@ from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
 from servicebot.services.alerts import AlertService
 from servicebot.services.availability import AvailabilityMetric
+from servicebot.services.digests import DigestService, EpisodeSummary, OpenEpisodes, outbox_recorder
 from servicebot.services.facts import FactsService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
@@ -55,6 +56,7 @@ class Services:
     kpis: KpiService
     outbox: OutboxService
     alerts: AlertService
+    digests: DigestService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -236,6 +238,9 @@ def build_services(
         kpis=kpis,
         outbox=OutboxService(db, clock),
         alerts=alerts,
+        digests=DigestService(
+            settings, clock, metrics, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
+        ),
     )
 
 
@@ -251,3 +256,33 @@ def build_alerts(db: Database, settings: Settings, kpis: KpiService, clock: Cloc
 
 def build_metrics(db: Database, settings: Settings, clock: Clock = utc_now) -> MetricsService:
     return MetricsService(db, settings, AvailabilityMetric(db, settings, clock))
+
+
+def build_digests(db: Database, settings: Settings, clock: Clock = utc_now) -> DigestService:
+    """The digest service on its own (`servicebot digest`): figures, KPIs and outages, no triage."""
+    metrics = build_metrics(db, settings, clock)
+    kpis = KpiService(db, settings, clock, metrics)
+    outages = OutageService(db, settings, clock)
+    alerts = AlertService(db, settings, clock, kpis, outages)
+    return DigestService(
+        settings, clock, metrics, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
+    )
+
+
+def episode_summaries(alerts: AlertService) -> OpenEpisodes:
+    """The alert digest's list of open breach episodes, from the alert service."""
+
+    def of_desk(desk: str) -> list[EpisodeSummary]:
+        return [
+            EpisodeSummary(
+                v.episode.ref,
+                v.episode.period or "-",
+                v.episode.state.value,
+                v.episode.acknowledged_by,
+                v.episode.snoozed_until,
+                v.commentary,
+            )
+            for v in alerts.open_of_desk(desk)
+        ]
+
+    return of_desk

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -21,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -50,6 +52,16 @@ class UnknownDesk(InvalidInput):
         super().__init__(f"Unknown desk {desk_id!r}; choose one of: {', '.join(desks)}.")
 
 
+class UnknownDigest(InvalidInput):
+    """A digest named by a person that is not configured."""
+
+    def __init__(self, name: str, known: str) -> None:
+        super().__init__(
+            f"Unknown digest {name!r}; "
+            + (f"choose one of: {known}." if known else "no digests are configured (digests: in the config).")
+        )
+
+
 class ConfigError(Exception):
     """Configuration that cannot run; the message names the offending key."""
 
@@ -75,7 +87,15 @@ def _real_ids(ids: list[str]) -> list[str]:
 
 
 SlackIds = Annotated[list[str], BeforeValidator(_split_ids), AfterValidator(_real_ids)]
-SlackId = Annotated[str, AfterValidator(lambda user: _real_ids([user])[0])]
+
+
+def _one_id(user: str) -> str:
+    if not _SLACK_ID.fullmatch(user):
+        raise ValueError(f"{user!r} is not a Slack user id (such as U012AB3CD)")
+    return user
+
+
+SlackId = Annotated[str, AfterValidator(_one_id)]
 
 
 class _Strict(BaseModel):
@@ -186,6 +206,97 @@ class UnknownService(InvalidInput):
         )
 
 
+DigestContent = Literal["daily_stats", "weekly_summary", "monthly_dashboard", "alert_digest"]
+DIGEST_CONTENTS: tuple[DigestContent, ...] = (
+    "daily_stats",
+    "weekly_summary",
+    "monthly_dashboard",
+    "alert_digest",
+)
+# A Slack conversation a digest can be posted to: a public (C…) or private (G…) channel.
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# A digest's cron field that is a day-of-week number: APScheduler 3 counts Monday as 0 where crontab counts
+# Sunday as 0, so "1-5" would quietly mean Tuesday to Saturday. Names (mon-fri) mean the same to both.
+_WEEKDAY_NUMBER = re.compile(r"\d")
+DEFAULT_MISFIRE_GRACE_MINUTES = 6 * 60
+
+
+class DigestSpec(_Strict):
+    """One scheduled digest: what (`content`) for which desk, posted where, when (a 5-field crontab in
+    `timezone`). `working_days_only`: on a weekend, bank holiday or closure day the run records nothing.
+    `misfire_grace_minutes`: a run missed while the bot was down is still sent (once, marked late) if the
+    bot is back within this time; after it the run is skipped."""
+
+    name: str
+    cron: str
+    timezone: str | None = None  # None: the configuration's own time zone (filled in by FileConfig)
+    desk: str
+    channel: str
+    content: DigestContent
+    working_days_only: bool = True
+    misfire_grace_minutes: int = Field(default=DEFAULT_MISFIRE_GRACE_MINUTES, ge=1, le=7 * 24 * 60)
+    file_format: Literal["html", "md"] = "html"  # the monthly dashboard's file
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value) or len(value) > 60:
+            raise ValueError(
+                f"digest name {value!r} must be lower-case letters, digits and hyphens (at most 60)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{_digest(info)}unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, value: str, info: ValidationInfo) -> str:
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{_digest(info)}{value!r} is not a Slack channel id (C… or G…, as in the channel's "
+                "details); a channel's name will not do"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _cron_parses(self) -> DigestSpec:
+        fields = self.cron.split()
+        if len(fields) == 5 and _WEEKDAY_NUMBER.search(fields[4]):
+            raise ValueError(
+                f"digest {self.name!r}: cron {self.cron!r}: write the day of the week as names "
+                "(mon-fri, sat, sun), not numbers: the scheduler counts Monday as 0, crontab Sunday"
+            )
+        try:
+            self.trigger()
+        except ValueError as exc:
+            raise ValueError(
+                f"digest {self.name!r}: cron {self.cron!r} is not a 5-field crontab "
+                f"(minute hour day month day-of-week, e.g. '30 8 * * mon-fri'): {exc}"
+            ) from None
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "UTC")
+
+    def trigger(self) -> CronTrigger:
+        """The schedule as APScheduler's trigger (a new one each time: triggers are not shared)."""
+        return CronTrigger.from_crontab(self.cron, timezone=self.tz)
+
+
+def _digest(info: ValidationInfo) -> str:
+    name = info.data.get("name")
+    return f"digest {name!r}: " if name else ""
+
+
 class Roles(_Strict):
     agents: SlackIds = []
     managers: SlackIds = []
@@ -219,6 +330,7 @@ class FileConfig(_Strict):
     services: tuple[Service, ...] = DEFAULT_SERVICES
     roles: Roles = Roles()
     alerts: Alerts = Alerts()
+    digests: tuple[DigestSpec, ...] = ()
 
     @field_validator("services")
     @classmethod
@@ -257,6 +369,24 @@ class FileConfig(_Strict):
                 seen[channel] = desk.id
         return self
 
+    @field_validator("digests")
+    @classmethod
+    def _digests_known(cls, digests: tuple[DigestSpec, ...], info: ValidationInfo) -> tuple[DigestSpec, ...]:
+        names = [d.name for d in digests]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"name(s) given twice: {', '.join(twice)}; each digest has its own name")
+        desks = info.data.get("desks") or {}
+        zone = info.data.get("timezone") or "Europe/London"
+        filled = []
+        for digest in digests:
+            if desks and digest.desk not in desks:
+                raise ValueError(
+                    f"digest {digest.name!r}: no desk {digest.desk!r}; choose one of: {', '.join(desks)}"
+                )
+            filled.append(digest if digest.timezone else digest.model_copy(update={"timezone": zone}))
+        return tuple(filled)
+
 
 class Settings(_Strict):
     """Everything the bot needs to run, validated."""
@@ -275,6 +405,7 @@ class Settings(_Strict):
     managers: frozenset[str]
     alerts: Alerts = Alerts()
     model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
+    digests: tuple[DigestSpec, ...] = ()
 
     @property
     def inbox_database_url(self) -> str:
@@ -321,6 +452,14 @@ class Settings(_Strict):
         return WorkingCalendar(
             self.tz, hours.start, hours.end, (WEEKDAYS.index(d) for d in hours.days), hours.closures
         )
+
+    def digest(self, name: str) -> DigestSpec:
+        """The one check of a digest name, wherever it comes from (a command, a stored job)."""
+        for digest in self.digests:
+            if digest.name == name:
+                return digest
+        known = ", ".join(d.name for d in self.digests)
+        raise UnknownDigest(name, known)
 
     def desk_for_channel(self, channel: str) -> Desk | None:
         for desk in self.desks.values():
@@ -451,6 +590,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
         "alerts": file_config.alerts,
         "model_cache_dir": _model_cache_dir(env),
+        "digests": file_config.digests,
     }
     if not values["slack_api_url"].endswith("/"):
         values["slack_api_url"] += "/"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
-from servicebot.cli import alerts, kpis, metrics, outbox
+from servicebot.cli import alerts, digests, kpis, metrics, outbox
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -127,6 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
     kpis.add_commands(commands, path=_path, user_id=_user_id, text=_text)
     outbox.add_parser(commands, limit=_limit, row_id=_row_id)
     alerts.add_parser(commands, limit=_limit, period=kpis.period_argument)
+    digests.add_parsers(commands)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -297,6 +298,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         return db.run(args, settings)
     if args.command in ("kpi", "dashboard", "chart"):
         return kpis.run(args, settings)
+    if args.command in ("digest", "schedule"):
+        return digests.run(args, settings)
     if args.command == "console":
         desk_option(settings, args.desk)
         _console_role(settings, args.user, args.role)  # refused before the database is opened

@@ -585,6 +585,12 @@ class AlertService:
         return record
 
     # -- what people read ----------------------------------------------------------------------------------
+    def open_of_desk(self, desk: str) -> list[AlertView]:
+        """A desk's open KPI breach episodes, oldest first (a service out is in the digests' outages)."""
+        views = self.listed(open_only=True, limit=500)
+        mine = [v for v in views if v.record.desk == desk and not v.episode.ref.startswith(rules.OUTAGE)]
+        return sorted(mine, key=lambda v: v.episode.id)
+
     def listed(self, *, open_only: bool = False, limit: int = 50) -> list[AlertView]:
         if limit < 1:
             raise InvalidInput(f"--limit must be at least 1, not {limit}")

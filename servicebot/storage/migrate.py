@@ -9,6 +9,17 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine
 
+# Tables in our database that our migrations do not own: APScheduler's job store creates its table itself
+# when the scheduler first starts (servicebot/runtime/scheduler.py), so a fresh `db upgrade` and the
+# alembic history agree, and autogenerate must neither propose dropping it nor creating it.
+JOBSTORE_TABLE = "apscheduler_jobs"
+NOT_OURS = frozenset({JOBSTORE_TABLE})
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's filter for comparing the schema with our metadata: everything but the tables not ours."""
+    return not (type_ == "table" and name in NOT_OURS)
+
 
 def _config() -> Config:
     config = Config()
