@@ -4,7 +4,7 @@ would: the installed command against a temporary database, wrong arguments inclu
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,8 @@ LAST_MONTH = Period.containing(datetime.now(UTC), ZoneInfo("Europe/London")).pre
 
 @pytest.fixture
 def breached(tmp_path: Path) -> dict[str, str]:
-    """A database whose ICT01 is RED last month; the environment to reach it."""
+    """A database whose ICT01 is RED last month, its alert raised as the figures were loaded; the
+    environment to reach it."""
     env = {"SERVICEBOT_CONFIG": str(config(tmp_path))}
     (tmp_path / "kpis.yaml").write_text(yaml.safe_dump(DEFINITIONS))
     (tmp_path / "values.csv").write_text(f"ref,period,value,ytd\nICT01,{LAST_MONTH},60,\n")
@@ -29,24 +30,46 @@ def breached(tmp_path: Path) -> dict[str, str]:
         tmp_path, "kpi", "load", "--definitions", "kpis.yaml", "--values", "values.csv", **env
     )
     assert loaded.returncode == 0, loaded.stderr
+    assert f"alert: ICT01 alert #1 RED {LAST_MONTH} (new) to {OWNER}" in loaded.stdout
     return env
 
 
-def test_evaluate_dry_run_then_for_real_then_again_and_the_history(
-    tmp_path: Path, breached: dict[str, str]
+def test_new_figures_raise_their_alerts_as_they_are_imported_and_a_dry_run_raises_none(
+    tmp_path: Path,
 ) -> None:
-    dry = servicebot(tmp_path, "alerts", "evaluate", "--dry-run", **breached)
-    assert dry.returncode == 0, dry.stderr
-    assert "alert #1 RED" in dry.stdout and "nothing was" in dry.stdout
-    assert servicebot(tmp_path, "alerts", "list", **breached).stdout.strip() == "(no alerts)"
+    env = {"SERVICEBOT_CONFIG": str(config(tmp_path))}
+    (tmp_path / "kpis.yaml").write_text(yaml.safe_dump(DEFINITIONS))
+    assert servicebot(tmp_path, "kpi", "load", "--definitions", "kpis.yaml", **env).returncode == 0
+    (tmp_path / "values.csv").write_text(f"ref,period,value,ytd\nICT01,{LAST_MONTH},61,\n")
+    dry = servicebot(tmp_path, "import", "values", "values.csv", "--dry-run", **env)
+    assert dry.returncode == 0 and "alert:" not in dry.stdout
+    imported = servicebot(tmp_path, "import", "values", "values.csv", **env)
+    assert imported.returncode == 0 and f"alert: ICT01 alert #1 RED {LAST_MONTH} (new)" in imported.stdout
+    again = servicebot(tmp_path, "import", "values", "values.csv", **env)
+    assert again.returncode == 0 and "alert:" not in again.stdout
 
-    real = servicebot(tmp_path, "alerts", "evaluate", **breached)
-    assert real.returncode == 0 and real.stdout.startswith(
-        f"ICT01    alert #1 RED {LAST_MONTH} (new) to {OWNER}"
-    )
-    again = servicebot(tmp_path, "alerts", "evaluate", **breached)
+
+def test_evaluate_dry_run_then_for_real_then_again(tmp_path: Path) -> None:
+    """A service out two hours, recorded while alerts waited a day for outages; the lead then sets them to
+    wait an hour: the evaluation finds the alert owed."""
+    patient = {"SERVICEBOT_CONFIG": str(config(tmp_path, outage_after_minutes=1440))}
+    started = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (tmp_path / "outages.csv").write_text(f"service,start,end\nemail,{started},\n")
+    imported = servicebot(tmp_path, "import", "outages", "outages.csv", **patient)
+    assert imported.returncode == 0 and "alert:" not in imported.stdout, imported.stdout + imported.stderr
+
+    hourly = {"SERVICEBOT_CONFIG": str(config(tmp_path, outage_after_minutes=60))}
+    dry = servicebot(tmp_path, "alerts", "evaluate", "--dry-run", **hourly)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("outage:email alert #1 Out (new) to ") and "nothing was" in dry.stdout
+    assert servicebot(tmp_path, "alerts", "list", **hourly).stdout.strip() == "(no alerts)"
+    real = servicebot(tmp_path, "alerts", "evaluate", **hourly)
+    assert real.returncode == 0 and real.stdout.startswith("outage:email alert #1 Out (new) to ")
+    again = servicebot(tmp_path, "alerts", "evaluate", **hourly)
     assert again.stdout.strip() == "nothing to send: no KPI changed state and no reminder is due"
 
+
+def test_the_history_as_json_and_text(tmp_path: Path, breached: dict[str, str]) -> None:
     listed = json.loads(servicebot(tmp_path, "alerts", "list", "--format", "json", **breached).stdout)
     [episode] = listed
     assert (episode["ref"], episode["state"], episode["period"], episode["fingerprint"]) == (
