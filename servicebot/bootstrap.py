@@ -26,6 +26,7 @@ from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
 from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
+from servicebot.services.stats import StatsService
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
 from servicebot.storage.db import Database, DatabaseUnavailable, sqlite_as_found, sqlite_file
@@ -53,6 +54,7 @@ class Services:
     imports: ImportService
     kpis: KpiService
     outbox: OutboxService
+    stats: StatsService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -206,6 +208,7 @@ def build_services(
     availability = AvailabilityMetric(db, settings, clock)
     metrics = MetricsService(db, settings, availability)
     kpis = KpiService(db, settings, clock, metrics)
+    stats = StatsService(settings, clock, metrics, kpis)
     return Services(
         settings=settings,
         db=db,
@@ -218,7 +221,7 @@ def build_services(
         messages=TicketMessages(db),
         outages=outages,
         availability=availability,
-        conversation=Conversation(intake, tickets, queries, settings, outages),
+        conversation=Conversation(intake, tickets, queries, settings, outages, stats),
         inbox=Inbox(inbox_db, clock),
         facts=facts,
         metrics=metrics,
@@ -232,6 +235,7 @@ def build_services(
         ),
         kpis=kpis,
         outbox=OutboxService(db, clock),
+        stats=stats,
     )
 
 
