@@ -52,7 +52,8 @@ def register(app: App, ctx: SlackContext) -> None:
 def worker(ctx: SlackContext, busy: Callable[[], int] = lambda: 0) -> Worker:
     """The inbox's worker, doing Slack's kinds of work with this context."""
     processors = {kind: functools.partial(process, ctx) for kind, process in PROCESSORS.items()}
-    relay = Relay(ctx.services.outbox, SlackSender(ctx.client))
+    sender = SlackSender(ctx.client, ctx.services.settings, ctx.services.outbox.where_sent)
+    relay = Relay(ctx.services.outbox, sender)
     return Worker(ctx.services.inbox, processors, busy=busy, deliver=relay.run_once)
 
 

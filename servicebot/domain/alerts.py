@@ -226,3 +226,13 @@ def _owed(episode: Episode, now: datetime, calendar: WorkingCalendar, policy: Al
     ):
         actions.append(Escalate(episode, deliver_at(now, calendar, episode.urgent)))
     return actions
+
+
+def snooze_until(now: datetime, working_days: int, calendar: WorkingCalendar, policy: AlertPolicy) -> datetime:
+    """"Snooze for N working days": the reminder time on the Nth working day after today (local)."""
+    if working_days < 1:
+        raise ValueError("snooze for at least one working day")
+    days = _working_days(now.astimezone(calendar.tz).date() + timedelta(days=1), calendar)
+    for _ in range(working_days - 1):
+        next(days)
+    return datetime.combine(next(days), policy.remind_at, calendar.tz)

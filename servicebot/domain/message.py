@@ -94,3 +94,43 @@ def from_marked(text: str) -> Message:
         at = found.end()
     spans.append(text[at:])
     return say(*spans)
+
+
+# A message as JSON values, for what is stored before it is shown (a notice in the outbox): plain text
+# stays a string; every other span is a one-key object naming its kind.
+_KINDS: dict[str, type[User | Strong | Emphasis | Code]] = {
+    "user": User,
+    "strong": Strong,
+    "emphasis": Emphasis,
+    "code": Code,
+}
+
+
+def to_data(message: Message) -> list[str | dict[str, str]]:
+    out: list[str | dict[str, str]] = []
+    for span in message.spans:
+        if isinstance(span, str):
+            out.append(span)
+        elif isinstance(span, User):
+            out.append({"user": span.id})
+        else:
+            out.append({type(span).__name__.lower(): span.text})
+    return out
+
+
+def from_data(data: object) -> Message:
+    """The message `to_data` gave; a ValueError names what is not one."""
+    if not isinstance(data, list):
+        raise ValueError(f"a stored message is a list of spans, not {type(data).__name__}")
+    spans: list[Span] = []
+    for item in data:
+        if isinstance(item, str):
+            spans.append(item)
+            continue
+        if not (isinstance(item, dict) and len(item) == 1):
+            raise ValueError(f"not a stored span: {item!r}")
+        [(kind, value)] = item.items()
+        if kind not in _KINDS or not isinstance(value, str):
+            raise ValueError(f"not a stored span: {item!r}")
+        spans.append(_KINDS[kind](value))
+    return Message(tuple(spans))

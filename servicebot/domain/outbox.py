@@ -9,7 +9,9 @@ that does not exist, a malformed message: trying again cannot help, so it waits 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import binascii
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -35,6 +37,68 @@ class Message:
     sent_at: datetime | None = None
     last_error: str | None = None
     result: dict[str, Any] | None = None
+
+
+# What the core asks to send, in its own terms: the front end renders it (Block Kit in Slack) at delivery.
+NOTICE, UPLOAD = "notice", "upload"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message about something in the core. `kind` names how the front end shows it, `data` holds the
+    facts it shows (JSON values, no markup), `to` is a channel id or a user id (a user: a direct message).
+    `reply_to`: the key of an earlier outbox message whose thread this goes into, found at delivery from
+    what Slack answered when that one was sent; record both in the same outbox thread so it is sent first."""
+
+    kind: str
+    to: str
+    data: dict[str, Any] = field(default_factory=dict)
+    reply_to: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.kind, "to": self.to, "data": self.data, "reply_to": self.reply_to}
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Notice:
+        data = dict(payload.get("data") or {})
+        return cls(str(payload["kind"]), str(payload["to"]), data, payload.get("reply_to"))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file shared into a channel, a direct message or (`reply_to`) the thread of an earlier message."""
+
+    to: str
+    filename: str
+    title: str
+    content: bytes
+    comment: str = ""
+    reply_to: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "filename": self.filename,
+            "title": self.title,
+            "content": base64.b64encode(self.content).decode("ascii"),
+            "comment": self.comment,
+            "reply_to": self.reply_to,
+        }
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Upload:
+        try:
+            content = base64.b64decode(str(payload["content"]), validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"an upload's content is not base64: {exc}") from None
+        return cls(
+            str(payload["to"]),
+            str(payload["filename"]),
+            str(payload["title"]),
+            content,
+            str(payload.get("comment") or ""),
+            payload.get("reply_to"),
+        )
 
 
 # What one delivery attempt came to.

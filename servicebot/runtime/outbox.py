@@ -69,7 +69,9 @@ class Relay:
                     if failing >= self.give_up_pass_after:
                         return sent
                 else:
-                    # Given up: it waits for a person (`servicebot outbox retry`), not its thread.
+                    # Given up: it waits for a person (`servicebot outbox retry`), not its thread, and
+                    # what came after it in the thread is due now.
+                    progressed = True
                     log.warning("outbox #%d (%s) failed for good: %s", message.id, message.key, attempt)
             if not progressed:
                 return sent

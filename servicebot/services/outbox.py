@@ -4,15 +4,24 @@ show and retry what failed. One transaction each."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from servicebot.domain.clock import Clock
 from servicebot.domain.errors import InvalidInput, NotFound
-from servicebot.domain.outbox import Attempt, GiveUp, Message, RetryPolicy, Sent, Status, TryAgain
+from servicebot.domain.outbox import (
+    Attempt,
+    GiveUp,
+    Message,
+    Notice,
+    RetryPolicy,
+    Sent,
+    Status,
+    TryAgain,
+    Upload,
+)
 from servicebot.storage import outbox as rows
 from servicebot.storage.db import Database
-
-MAX_KEY = 200
 
 
 class OutboxService:
@@ -24,10 +33,31 @@ class OutboxService:
     def send(self, key: str, method: str, payload: dict[str, Any], *, thread: str) -> bool:
         """Record `method(**payload)` to be sent once, after everything recorded before it in `thread`.
         False when a message with this key was already recorded: a replayed request sends nothing twice."""
-        if not key or len(key) > MAX_KEY or len(thread) > MAX_KEY:
-            raise ValueError(f"an outbox key and thread are 1 to {MAX_KEY} characters: {key!r}, {thread!r}")
         with self.db.transaction() as session:
             return rows.record(session, key, thread, method, payload, self.clock())
+
+    def notify(self, key: str, notice: Notice, *, thread: str, not_before: datetime | None = None) -> bool:
+        """Record a notice (rendered by the front end when it is delivered); as `send`."""
+        with self.db.transaction() as session:
+            return rows.record_notice(session, key, notice, thread, self.clock(), not_before)
+
+    def upload(self, key: str, upload: Upload, *, thread: str, not_before: datetime | None = None) -> bool:
+        with self.db.transaction() as session:
+            return rows.record_upload(session, key, upload, thread, self.clock(), not_before)
+
+    def where_sent(self, key: str) -> tuple[str, str] | Attempt:
+        """The channel and ts of the message recorded under `key`, once Slack has answered for it: what a
+        reply into its thread needs. Else why not: TryAgain while it waits, GiveUp if it never will."""
+        with self.db.read() as session:
+            message = rows.by_key(session, key)
+        if message is None:
+            return GiveUp(f"the message it answers ({key}) was never recorded")
+        if message.status is Status.PENDING:
+            return TryAgain(f"the message it answers ({key}) is not sent yet")
+        result = message.result or {}
+        if message.status is Status.FAILED or not result.get("channel") or not result.get("ts"):
+            return GiveUp(f"the message it answers ({key}, #{message.id}) was not sent")
+        return str(result["channel"]), str(result["ts"])
 
     def due(self, limit: int = 50) -> list[Message]:
         with self.db.read() as session:

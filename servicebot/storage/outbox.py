@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Row, and_, bindparam, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from servicebot.domain.outbox import Message, Status
+from servicebot.domain.outbox import NOTICE, UPLOAD, Message, Notice, Status, Upload
 from servicebot.storage.tables import outbox
 from servicebot.storage.types import UTCDateTime
 
@@ -17,18 +17,57 @@ from servicebot.storage.types import UTCDateTime
 # process recording the same message at the same moment; the row count says whether this one was new.
 _RECORD = text(
     "INSERT INTO outbox (key, thread, method, payload, status, attempts, next_attempt_at, created_at) "
-    "VALUES (:key, :thread, :method, :payload, 'pending', 0, :at, :at) ON CONFLICT (key) DO NOTHING"
-).bindparams(bindparam("payload", type_=JSON), bindparam("at", type_=UTCDateTime()))
+    "VALUES (:key, :thread, :method, :payload, 'pending', 0, :not_before, :at) ON CONFLICT (key) DO NOTHING"
+).bindparams(
+    bindparam("payload", type_=JSON),
+    bindparam("at", type_=UTCDateTime()),
+    bindparam("not_before", type_=UTCDateTime()),
+)
+MAX_KEY = 200
 
 
 def record(
-    session: Session, key: str, thread: str, method: str, payload: dict[str, Any], at: datetime
+    session: Session,
+    key: str,
+    thread: str,
+    method: str,
+    payload: dict[str, Any],
+    at: datetime,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Record a message to send; False if one with this key was recorded before (it is not sent again)."""
+    """Record a message to send (not before `not_before`: a held alert, which also holds what follows it
+    in its thread); False if one with this key was recorded before (it is not sent again)."""
+    if not key or len(key) > MAX_KEY or len(thread) > MAX_KEY:
+        raise ValueError(f"an outbox key and thread are 1 to {MAX_KEY} characters: {key!r}, {thread!r}")
     result = session.connection().execute(
-        _RECORD, {"key": key, "thread": thread, "method": method, "payload": payload, "at": at}
+        _RECORD,
+        {
+            "key": key,
+            "thread": thread,
+            "method": method,
+            "payload": payload,
+            "at": at,
+            "not_before": max(at, not_before) if not_before is not None else at,
+        },
     )
     return bool(result.rowcount == 1)
+
+
+def record_notice(
+    session: Session, key: str, notice: Notice, thread: str, at: datetime, not_before: datetime | None = None
+) -> bool:
+    return record(session, key, thread, NOTICE, notice.payload(), at, not_before)
+
+
+def record_upload(
+    session: Session, key: str, upload: Upload, thread: str, at: datetime, not_before: datetime | None = None
+) -> bool:
+    return record(session, key, thread, UPLOAD, upload.payload(), at, not_before)
+
+
+def by_key(session: Session, key: str) -> Message | None:
+    row = session.execute(select(outbox).where(outbox.c.key == key)).first()
+    return None if row is None else _message(row)
 
 
 def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
