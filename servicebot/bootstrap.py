@@ -17,6 +17,7 @@ from servicebot.runtime.inbox import Inbox
 from servicebot.services.actors import Actor, Role
 from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.facts import FactsService
+from servicebot.services.home import HomeService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
 from servicebot.services.intake import IntakeService
@@ -55,6 +56,7 @@ class Services:
     kpis: KpiService
     outbox: OutboxService
     stats: StatsService
+    home: HomeService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -236,6 +238,7 @@ def build_services(
         kpis=kpis,
         outbox=OutboxService(db, clock),
         stats=stats,
+        home=HomeService(settings, clock, queries, kpis, outages, training),
     )
 
 

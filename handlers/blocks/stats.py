@@ -16,9 +16,9 @@ def slack_mark(rag: Rag | None) -> str:
     return ":white_circle:" if rag is None else SLACK_RAG[rag]
 
 
-def stats_blocks(stats: DeskStats, chart_follows: bool = True) -> Rendered:
-    """(fallback text, blocks). `chart_follows`: the headline KPI's trend chart is uploaded into the
-    thread after this message, and the message says which KPI and why."""
+def stats_blocks(stats: DeskStats, chart_note: str | None = None) -> Rendered:
+    """(fallback text, blocks). The last line says where the headline KPI's trend chart is: by default it
+    follows in this message's thread; `chart_note` says otherwise (empty: say nothing)."""
     head = title(stats)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": head[:_HEADER_MAX], "emoji": True}}
@@ -26,8 +26,8 @@ def stats_blocks(stats: DeskStats, chart_follows: bool = True) -> Rendered:
     for part in sections(stats, slack_mark):
         blocks.append(section(f"*{escape(part.title)}*\n" + "\n".join(f"• {escape(x)}" for x in part.lines)))
     chart = headline_line(stats)
-    if chart is not None:
-        said = f"{chart[0].upper()}{chart[1:]} follows in this thread." if chart_follows else ""
-        if said:
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(said)}]})
+    if chart_note is None and chart is not None:
+        chart_note = f"{chart[0].upper()}{chart[1:]} follows in this thread."
+    if chart_note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(chart_note)}]})
     return head, blocks

@@ -228,8 +228,10 @@ def _owed(episode: Episode, now: datetime, calendar: WorkingCalendar, policy: Al
     return actions
 
 
-def snooze_until(now: datetime, working_days: int, calendar: WorkingCalendar, policy: AlertPolicy) -> datetime:
-    """"Snooze for N working days": the reminder time on the Nth working day after today (local)."""
+def snooze_until(
+    now: datetime, working_days: int, calendar: WorkingCalendar, policy: AlertPolicy
+) -> datetime:
+    """ "Snooze for N working days": the reminder time on the Nth working day after today (local)."""
     if working_days < 1:
         raise ValueError("snooze for at least one working day")
     days = _working_days(now.astimezone(calendar.tz).date() + timedelta(days=1), calendar)
