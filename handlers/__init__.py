@@ -41,7 +41,7 @@ def register(app: App, ctx: SlackContext) -> None:
     def recorded_event() -> None:
         """Bolt acknowledges Events API requests itself."""
 
-    for event_type in ("message", "app_mention", "reaction_added"):
+    for event_type in ("message", "app_mention", "reaction_added", "app_home_opened"):
         app.event(event_type)(recorded_event)
 
     def acknowledge(ack: Ack, body: dict[str, Any]) -> None:

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from handlers import blocks as b
 from handlers.alerts import ALERT_ACTIONS, process_alert_action
 from handlers.blocks.confirm import LOG_IT, parse_log_it
+from handlers.blocks.home import HOME_REVOKE
 from handlers.context import SlackContext
+from handlers.home import revoke_from_home
 from handlers.intake import post_intake
 from handlers.payloads import BlockActions, describe
 from servicebot.chat.commands import NewQuery, TicketCommand
@@ -58,6 +60,9 @@ def process_action(ctx: SlackContext, body: dict[str, Any]) -> None:
         return
     if action.action_id in ALERT_ACTIONS:
         process_alert_action(ctx, payload)
+        return
+    if action.action_id == HOME_REVOKE:
+        revoke_from_home(ctx, payload, action.chosen, action.action_ts or payload.trigger_id or "")
         return
     found = _VERBS.get(action.action_id)
     if found is None:

@@ -10,8 +10,9 @@ from handlers.context import SlackContext
 from handlers.intake import post_intake
 from handlers.mentions import command_line
 from handlers.payloads import SlashCommand, describe
+from handlers.stats import answer_command_privately, stats_blocks
 from servicebot.chat.commands import HELP
-from servicebot.chat.replies import IntakeReply, TextReply, TicketReply
+from servicebot.chat.replies import IntakeReply, StatsReply, TextReply, TicketReply
 from servicebot.services.intake import Source
 
 
@@ -47,6 +48,12 @@ def process_command(ctx: SlackContext, body: dict[str, Any]) -> None:
             rendered, blocks = ctx.render(reply)
             if reply_to:
                 ctx.respond(reply_to, rendered, blocks)
+        return
+    if isinstance(reply, StatsReply):
+        # Private, with no thread for the chart: that goes to the person's DM, and the answer says so.
+        note = answer_command_privately(ctx, reply, command.user_id, command.trigger_id)
+        rendered, blocks = stats_blocks(reply.stats, chart_note=note)
+        _answer(ctx, command, rendered, blocks)
         return
     rendered, blocks = ctx.render(reply)
     _answer(ctx, command, rendered, blocks)

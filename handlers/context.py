@@ -64,9 +64,7 @@ class SlackContext:
             payload["blocks"] = blocks
         if thread_ts:
             payload["thread_ts"] = thread_ts
-        self.services.outbox.send(
-            key, "chat.postMessage", payload, thread=f"slack:{channel}:{thread_ts or ''}"
-        )
+        self.services.outbox.send(key, "chat.postMessage", payload, thread=reply_thread(channel, thread_ts))
 
     def ephemeral(self, channel: str | None, user: str, text: str, response_url: str | None = None) -> None:
         if response_url:
@@ -152,6 +150,11 @@ class SlackContext:
                 {"channel": channel, "thread_ts": ts, "text": text, "blocks": blocks, "unfurl_links": False},
                 thread=ticket_thread(ticket.id),
             )
+
+
+def reply_thread(channel: str, thread_ts: str | None) -> str:
+    """The outbox thread of the bot's answers in one Slack thread (or channel): sent in order."""
+    return f"slack:{channel}:{thread_ts or ''}"
 
 
 def ticket_thread(ticket_id: int) -> str:

@@ -9,12 +9,14 @@ from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import mrkdwn
-from handlers.context import SlackContext
+from handlers.context import SlackContext, reply_thread
+from handlers.home import on_app_home_opened
 from handlers.intake import post_intake
 from handlers.mentions import command_line, is_words
 from handlers.payloads import MessageEvent, ReactionEvent, describe
+from handlers.stats import send_chart
 from servicebot.chat.commands import NewQuery
-from servicebot.chat.replies import IntakeReply, SmallTalkReply, TextReply, TicketReply
+from servicebot.chat.replies import IntakeReply, SmallTalkReply, StatsReply, TextReply, TicketReply
 from servicebot.services.intake import Source
 
 TICKET_REACTIONS = frozenset({"ticket", "admission_tickets"})
@@ -33,6 +35,8 @@ def process_event(ctx: SlackContext, body: dict[str, Any]) -> None:
             on_mention(ctx, MessageEvent.model_validate(event))
         elif kind == "reaction_added":
             on_reaction(ctx, ReactionEvent.model_validate(event))
+        elif kind == "app_home_opened":
+            on_app_home_opened(ctx, event, body.get("event_id"))
     except ValidationError as exc:
         # Nobody to answer: the payload is Slack's, not a person's. Record why and move on.
         ctx.logger.warning("ignored malformed %s event: %s", kind, describe(exc))
@@ -106,7 +110,10 @@ def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk
         post_intake(ctx, reply, event.channel, thread_ts)
         return
     rendered_text, blocks = ctx.render(reply)
-    ctx.reply(f"reply:{source.key}", event.channel, rendered_text, blocks, thread_ts=thread_ts)
+    answer_key = f"reply:{source.key}"
+    ctx.reply(answer_key, event.channel, rendered_text, blocks, thread_ts=thread_ts)
+    if isinstance(reply, StatsReply):
+        send_chart(ctx, reply, answer_key, event.channel, reply_thread(event.channel, thread_ts))
     if isinstance(reply, TicketReply) and reply.outcome is not None:
         ctx.announce(reply.outcome)
 

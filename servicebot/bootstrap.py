@@ -19,6 +19,7 @@ from servicebot.services.alerts import AlertService
 from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.digests import DigestService, EpisodeSummary, OpenEpisodes, outbox_recorder
 from servicebot.services.facts import FactsService
+from servicebot.services.home import HomeService
 from servicebot.services.importers import IMPORTERS
 from servicebot.services.imports import ImportService
 from servicebot.services.intake import IntakeService
@@ -28,6 +29,7 @@ from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
 from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
+from servicebot.services.stats import StatsService
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
 from servicebot.storage.db import Database, DatabaseUnavailable, sqlite_as_found, sqlite_file
@@ -57,6 +59,8 @@ class Services:
     outbox: OutboxService
     alerts: AlertService
     digests: DigestService
+    stats: StatsService
+    home: HomeService
 
     def actor(self, user_id: str) -> Actor:
         return Actor(user_id, Role(self.settings.role_of(user_id)))
@@ -211,6 +215,7 @@ def build_services(
     metrics = MetricsService(db, settings, availability)
     kpis = KpiService(db, settings, clock, metrics)
     alerts = AlertService(db, settings, clock, kpis, outages)
+    stats = StatsService(settings, clock, metrics, kpis)
     return Services(
         settings=settings,
         db=db,
@@ -223,7 +228,7 @@ def build_services(
         messages=TicketMessages(db),
         outages=outages,
         availability=availability,
-        conversation=Conversation(intake, tickets, queries, settings, outages, alerts),
+        conversation=Conversation(intake, tickets, queries, settings, outages, alerts, stats),
         inbox=Inbox(inbox_db, clock),
         facts=facts,
         metrics=metrics,
@@ -241,6 +246,8 @@ def build_services(
         digests=DigestService(
             settings, clock, metrics, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
         ),
+        stats=stats,
+        home=HomeService(settings, clock, queries, kpis, outages, training),
     )
 
 

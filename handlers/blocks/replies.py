@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.blocks.confirm import confirm_blocks
 from handlers.blocks.mrkdwn import mrkdwn
+from handlers.blocks.stats import stats_blocks
 from handlers.blocks.tickets import Rendered, escape, intake_extras, section, ticket_card
 from intents.catalogue import Catalogue
 from servicebot.chat.replies import (
@@ -14,6 +15,7 @@ from servicebot.chat.replies import (
     Reply,
     ServiceOut,
     SmallTalkReply,
+    StatsReply,
     StatusReply,
     TextReply,
     TicketListReply,
@@ -64,6 +66,8 @@ def render_reply(reply: Reply, catalogue: Catalogue, desks: dict[str, Desk], tz:
         table = "\n".join(f"{q:<{width}}  {s:<12} {n:>7}" for q, s, n in sorted(reply.rows))
         title = "Open tickets by queue and status" + (f" ({reply.desk})" if reply.desk else "")
         return title, [section(f"*{title}*\n```{table}```"), *outages]
+    if isinstance(reply, StatsReply):
+        return stats_blocks(reply.stats)
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 

@@ -14,8 +14,9 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from servicebot.chat.alerts import AlertCommand, AlertUsage, parse_alert
-from servicebot.domain.errors import InvalidInput
-from servicebot.domain.message import Code, Emphasis, Span, Strong, say
+from servicebot.domain.days import WORDS, When, parse_when
+from servicebot.domain.errors import InvalidInput, UserError
+from servicebot.domain.message import Code, Emphasis, Message, Span, Strong, say
 from servicebot.domain.tickets import parse_ref
 from servicebot.services.actors import Actor
 from servicebot.services.tickets import Outcome, TicketService
@@ -58,7 +59,20 @@ TICKET_VERBS = {
 
 # Words after "help" that ask about the commands rather than for help with a problem ("help me" is a plea).
 _HELP_TOPICS = frozenset(
-    {"commands", "command", "please", "pls", "?", "status", "mine", "new", "log", "outage", *TICKET_VERBS}
+    {
+        "commands",
+        "command",
+        "please",
+        "pls",
+        "?",
+        "status",
+        "mine",
+        "new",
+        "log",
+        "outage",
+        "stats",
+        *TICKET_VERBS,
+    }
 )
 
 
@@ -88,6 +102,8 @@ class CommandUsage:
     typed: str
     # The typed word is not a command but one letter away from `verb` ("asign T-00042", "statuss").
     near_miss: bool = False
+    # What was wrong with the arguments, when the command word itself was right (`stats 2025-13`).
+    problem: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,16 @@ class OutageCommand:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class StatsCommand:
+    """`stats [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD] [desk]`: a desk's figures (managers only).
+    The desk is checked against the configuration when it runs; None: the channel's desk, else the default."""
+
+    when: When = "today"
+    asked: str = "today"
+    desk: str | None = None
+
+
 Command = (
     NewQuery
     | SimpleCommand
@@ -119,6 +145,7 @@ Command = (
     | CommandUsage
     | AboutTicket
     | OutageCommand
+    | StatsCommand
     | AlertCommand
     | AlertUsage
 )
@@ -144,6 +171,8 @@ def parse(line: str) -> Command:
         return SimpleCommand("mine")
     if head in ("new", "log"):
         return NewQuery(text[len(words[0]) :].strip(), explicit=True)
+    if bare == "stats":
+        return _stats(text)
     if bare == "outage":
         outage = _outage(text)
         if outage is not None:
@@ -186,6 +215,44 @@ def _outage(text: str) -> Command | None:
     if len(parts) <= 2 or action in ("start", "end", *_OUTAGE_VERB_SLIPS):
         return CommandUsage("outage", parts[0].lower().lstrip("/"))
     return None
+
+
+_DESK_WORD = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def _stats(text: str) -> StatsCommand | CommandUsage:
+    """`stats` and up to two arguments, in either order: a span of days and a desk. Anything else is its
+    usage with what was wrong, never a ticket."""
+    args = text.split()[1:]
+    when: When | None = None
+    asked = "today"
+    desk: str | None = None
+
+    def wrong(*problem: Span | Message) -> CommandUsage:
+        return CommandUsage("stats", "stats", problem=say(*problem))
+
+    if len(args) > 2:
+        return wrong(
+            Code(args[2]),
+            " is one word too many: stats takes a span of days and a desk, each at most once",
+        )
+    for arg in args:
+        word = arg.lower()
+        if word in WORDS or word[:1].isdigit():
+            if when is not None:
+                return wrong("two spans of days (", Code(asked), " and ", Code(arg), "); name one")
+            try:
+                when = parse_when(word)
+            except UserError as exc:
+                return wrong(exc.message)
+            asked = word
+        elif _DESK_WORD.match(word):
+            if desk is not None:
+                return wrong("two desks (", Code(desk), " and ", Code(arg), "); name one")
+            desk = word
+        else:
+            return wrong(Code(arg), " is neither a span of days nor a desk")
+    return StatsCommand(when or "today", asked, desk)
 
 
 # Words people reach for instead of start/end: `outage begin email` is a command mistyped, not a report of
@@ -291,7 +358,8 @@ TICKET_COMMANDS: dict[str, Run] = {
 }
 
 
-_SIMPLE_FORMS = {"status": "status [desk]", "mine": "mine", "help": "help"}
+STATS_FORM = "stats [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD] [desk]"
+_SIMPLE_FORMS = {"status": "status [desk]", "mine": "mine", "help": "help", "stats": STATS_FORM}
 OUTAGE_FORMS = ("outage start <service> [note]", "outage end <service>")
 USAGE: dict[str, str] = {
     "show": "show T-00042",
@@ -325,7 +393,9 @@ def _near_miss(word: str) -> str | None:
 def usage(command: CommandUsage) -> tuple[Span, ...]:
     """What a mistyped command is answered with: its usage, and how to log the words as a request."""
     said: tuple[Span, ...]
-    if command.verb == "outage":
+    if command.problem is not None:
+        said = (*command.problem.spans, ". Usage: ", Code(_SIMPLE_FORMS.get(command.verb, command.verb)), ".")
+    elif command.verb == "outage":
         forms: tuple[Span, ...] = (Code(OUTAGE_FORMS[0]), " or ", Code(OUTAGE_FORMS[1]))
         if command.near_miss:
             said = (Code(command.typed), " is not a command; did you mean ", *forms, "?")
@@ -376,6 +446,7 @@ _HELP_ROWS: tuple[tuple[Span, ...], ...] = (
         Code("rate T-00042 up|down"),
     ),
     (Code(OUTAGE_FORMS[0]), ", ", Code(OUTAGE_FORMS[1]), ": a service is out, or back (agents)"),
+    (Code(STATS_FORM), ": a desk's figures and KPIs (managers)"),
     (
         Code("alerts"),
         ": open breach alerts; ",

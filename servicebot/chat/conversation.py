@@ -12,6 +12,7 @@ from servicebot.chat.alerts import AlertCommand, AlertUsage, run_alert
 from servicebot.chat.alerts import usage as alert_usage
 from servicebot.chat.commands import (
     HELP,
+    STATS_FORM,
     TICKET_COMMANDS,
     AboutTicket,
     Command,
@@ -19,6 +20,7 @@ from servicebot.chat.commands import (
     NewQuery,
     OutageCommand,
     SimpleCommand,
+    StatsCommand,
     TicketCommand,
     parse,
     usage,
@@ -29,6 +31,7 @@ from servicebot.chat.replies import (
     Reply,
     ServiceOut,
     SmallTalkReply,
+    StatsReply,
     StatusReply,
     TextReply,
     TicketListReply,
@@ -42,6 +45,7 @@ from servicebot.services.alerts import AlertService
 from servicebot.services.intake import IntakeService, Source
 from servicebot.services.outages import OutageService
 from servicebot.services.queries import TicketQueries
+from servicebot.services.stats import StatsService
 from servicebot.services.tickets import TicketService
 from servicebot.triage.gate import Verdict
 
@@ -55,6 +59,7 @@ class Conversation:
         settings: Settings,
         outages: OutageService,
         alerts: AlertService,
+        stats: StatsService | None = None,
     ) -> None:
         self.intake = intake
         self.tickets = tickets
@@ -62,6 +67,7 @@ class Conversation:
         self.settings = settings
         self.outages = outages
         self.alerts = alerts
+        self.stats = stats
         # The last message each person was asked "Shall I log this?" about, so a bare `log` can answer
         # it. Memory, not the database: the Log it button carries everything; this is a typing shortcut.
         self._asked: OrderedDict[str, tuple[str, Source, str | None]] = OrderedDict()
@@ -99,6 +105,8 @@ class Conversation:
             return TextReply(say(*usage(command)), ok=False)
         if isinstance(command, SimpleCommand):
             return self._simple(command, actor, desk)
+        if isinstance(command, StatsCommand):
+            return self._stats(command, actor, desk)
         if isinstance(command, OutageCommand):
             if command.action == "start":
                 return TextReply(self.outages.start(command.service, actor, command.note).message)
@@ -152,6 +160,16 @@ class Conversation:
         if wanted:
             self.settings.desk(wanted)
         return StatusReply(wanted, tuple(self.queries.queue_status(wanted)), self._services_out())
+
+    def _stats(self, command: StatsCommand, actor: Actor, desk: str | None) -> Reply:
+        if self.stats is None:
+            raise InvalidInput("Stats are not available here.")
+        try:
+            found = self.stats.desk_stats(actor, command.when, command.asked, command.desk or desk)
+        except InvalidInput as exc:
+            # An unknown desk, or days that have not begun: said with the usage, like a parse error.
+            raise InvalidInput(str(exc.message).rstrip("."), ". Usage: ", Code(STATS_FORM), ".") from None
+        return StatsReply(found)
 
     def _services_out(self) -> tuple[ServiceOut, ...]:
         titles = {service.id: service.title for service in self.settings.services}

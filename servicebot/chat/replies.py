@@ -9,6 +9,7 @@ from datetime import datetime
 from servicebot.domain.message import Message
 from servicebot.domain.tickets import Ticket
 from servicebot.services.intake import Intake, Source
+from servicebot.services.stats import DeskStats
 from servicebot.services.tickets import Outcome
 
 
@@ -76,4 +77,20 @@ class StatusReply:
     outages: tuple[ServiceOut, ...] = ()
 
 
-Reply = TextReply | SmallTalkReply | ConfirmReply | IntakeReply | TicketReply | TicketListReply | StatusReply
+@dataclass(frozen=True)
+class StatsReply:
+    """A desk's stats (`stats …`, managers). In Slack the headline KPI's trend chart follows in the thread."""
+
+    stats: DeskStats
+
+
+Reply = (
+    TextReply
+    | SmallTalkReply
+    | ConfirmReply
+    | IntakeReply
+    | TicketReply
+    | TicketListReply
+    | StatusReply
+    | StatsReply
+)

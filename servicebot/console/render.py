@@ -11,11 +11,13 @@ from servicebot.chat.replies import (
     Reply,
     ServiceOut,
     SmallTalkReply,
+    StatsReply,
     StatusReply,
     TextReply,
     TicketListReply,
     TicketReply,
 )
+from servicebot.chat.stats import headline_line, sections, title
 from servicebot.domain.tickets import Ticket
 
 
@@ -70,7 +72,22 @@ def render(reply: Reply, catalogue: Catalogue, tz: ZoneInfo) -> str:
             lines.append("Services out:")
             lines += [f"  {_service_out(out, tz)}" for out in reply.outages]
         return "\n".join(lines)
+    if isinstance(reply, StatsReply):
+        return _stats(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _stats(reply: StatsReply) -> str:
+    stats = reply.stats
+    lines = [title(stats)]
+    for section in sections(stats):
+        lines.append(f"{section.title}:")
+        lines += [f"  {line}" for line in section.lines]
+    chart = headline_line(stats)
+    if chart is not None and stats.headline is not None:
+        ref = stats.headline.definition.ref
+        lines.append(f"Draw {chart} with: servicebot chart {ref} --period {stats.kpi_month} --out {ref}.png")
+    return "\n".join(lines)
 
 
 def _service_out(out: ServiceOut, tz: ZoneInfo) -> str:

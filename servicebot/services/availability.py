@@ -7,14 +7,21 @@ of an outage that spans two.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypeVar
+
 from servicebot.config import Settings
 from servicebot.domain.availability import ServiceAvailability, measure_availability
 from servicebot.domain.clock import Clock, utc_now
+from servicebot.domain.days import DayRange
 from servicebot.domain.kpis import Measure
 from servicebot.domain.periods import Period
 from servicebot.storage import metrics as metric_rows
 from servicebot.storage import outages as outage_rows
 from servicebot.storage.db import Database
+
+# What a span is known by: a month, or a range of days.
+_K = TypeVar("_K", Period, DayRange)
 
 
 class AvailabilityMetric:
@@ -31,11 +38,20 @@ class AvailabilityMetric:
 
     def detail(self, service: str, periods: list[Period]) -> dict[Period, ServiceAvailability]:
         """The figure with its unplanned downtime and the planned maintenance reported beside it."""
-        known = self.settings.service(service)
-        if not periods:
-            return {}
         tz = self.settings.tz
-        bounds = {period: period.bounds(tz) for period in periods}
+        return self._measured(service, {period: period.bounds(tz) for period in periods})
+
+    def over(self, service: str, days: DayRange) -> ServiceAvailability | None:
+        """The same figure over a span of local days (stats on request): the same rules, measured over the
+        days' bounds instead of a month's. None before the records begin."""
+        return self._measured(service, {days: days.bounds(self.settings.tz)}).get(days)
+
+    def _measured(
+        self, service: str, bounds: dict[_K, tuple[datetime, datetime]]
+    ) -> dict[_K, ServiceAvailability]:
+        known = self.settings.service(service)
+        if not bounds:
+            return {}
         first = min(start for start, _ in bounds.values())
         last = max(end for _, end in bounds.values())
         now = self.clock()
@@ -45,9 +61,9 @@ class AvailabilityMetric:
         if begin is None:
             return {}
         # A month that ended before the records begin has no figure (unknown), rather than 100%.
-        bounds = {period: (start, end) for period, (start, end) in bounds.items() if end > begin}
+        bounds = {key: (start, end) for key, (start, end) in bounds.items() if end > begin}
         return {
-            period: measure_availability(
+            key: measure_availability(
                 self.calendar,
                 start,
                 end,
@@ -58,5 +74,5 @@ class AvailabilityMetric:
                 ],
                 now,
             )
-            for period, (start, end) in bounds.items()
+            for key, (start, end) in bounds.items()
         }

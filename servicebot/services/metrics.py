@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from servicebot.config import Settings
+from servicebot.domain.availability import ServiceAvailability
+from servicebot.domain.days import DayRange
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.kpis import Measure
 from servicebot.domain.periods import Period
@@ -23,8 +25,9 @@ from servicebot.storage.db import Database
 from servicebot.storage.metrics import Calls, Sums
 
 Series = dict[Period, Measure]
-# (session, argument, months) -> the figure per month, for months that have one.
-_Compute = Callable[[Session, str, list[str]], dict[str, Measure]]
+# (session, argument, span) -> the figure per month, for months that have one; or, for a span of days
+# (`sql.Days`), the one figure under the span's label, if it has one.
+_Compute = Callable[[Session, str, sql.Span], dict[str, Measure]]
 
 
 def _percent(sums: dict[str, Sums]) -> dict[str, Measure]:
@@ -54,9 +57,9 @@ def _calls(pick: Callable[[Calls], tuple[float, float] | float], *, percent: boo
     Numerators and denominators stay raw counts (as in every Measure); a percentage's value is 100·n/d."""
     scale = 100.0 if percent else 1.0
 
-    def compute(session: Session, desk: str, months: list[str]) -> dict[str, Measure]:
+    def compute(session: Session, desk: str, span: sql.Span) -> dict[str, Measure]:
         found: dict[str, Measure] = {}
-        for month, calls in sql.calls(session, desk, months).items():
+        for month, calls in sql.calls(session, desk, span).items():
             picked = pick(calls)
             if isinstance(picked, tuple):
                 numerator, denominator = picked
@@ -84,57 +87,55 @@ METRICS: dict[str, Metric] = {
             "fcr",
             "desk",
             "% of contacts resolved at first contact, of contacts resolved in the month",
-            lambda s, desk, months: _percent(sql.first_contact(s, desk, months)),
+            lambda s, desk, span: _percent(sql.first_contact(s, desk, span)),
         ),
         Metric(
             "contacts",
             "desk",
             "contacts logged in the month",
-            lambda s, desk, months: _count(sql.contacts(s, desk, months)),
+            lambda s, desk, span: _count(sql.contacts(s, desk, span)),
         ),
         Metric(
             "positive_rating",
             "desk",
             "% of ratings received in the month that were positive",
-            lambda s, desk, months: _percent(sql.ratings(s, desk, months)),
+            lambda s, desk, span: _percent(sql.ratings(s, desk, span)),
         ),
         Metric(
             "ratings",
             "desk",
             "ratings received in the month",
-            lambda s, desk, months: {
-                m: Measure(x.denominator) for m, x in sql.ratings(s, desk, months).items()
-            },
+            lambda s, desk, span: {m: Measure(x.denominator) for m, x in sql.ratings(s, desk, span).items()},
         ),
         Metric(
             "time_to_fix_hours",
             "desk",
             "average elapsed hours from logging to final resolution, incidents fixed in the month",
-            lambda s, desk, months: _average(sql.time_to_fix(s, desk, months, working=False), 3600.0),
+            lambda s, desk, span: _average(sql.time_to_fix(s, desk, span, working=False), 3600.0),
         ),
         Metric(
             "time_to_fix_working_hours",
             "desk",
             "the same in working hours only",
-            lambda s, desk, months: _average(sql.time_to_fix(s, desk, months, working=True), 3600.0),
+            lambda s, desk, span: _average(sql.time_to_fix(s, desk, span, working=True), 3600.0),
         ),
         Metric(
             "first_response_minutes",
             "desk",
             "average elapsed minutes to the first response, contacts logged in the month",
-            lambda s, desk, months: _average(sql.first_response(s, desk, months), 60.0),
+            lambda s, desk, span: _average(sql.first_response(s, desk, span), 60.0),
         ),
         Metric(
             "escalation_rate",
             "desk",
             "% of contacts logged in the month escalated to a higher line",
-            lambda s, desk, months: _percent(sql.moved(s, desk, months, escalated=True)),
+            lambda s, desk, span: _percent(sql.moved(s, desk, span, escalated=True)),
         ),
         Metric(
             "transfer_rate",
             "desk",
             "% of contacts logged in the month transferred to another queue",
-            lambda s, desk, months: _percent(sql.moved(s, desk, months, escalated=False)),
+            lambda s, desk, span: _percent(sql.moved(s, desk, span, escalated=False)),
         ),
         Metric(
             "calls_offered",
@@ -237,6 +238,26 @@ class MetricsService:
             found = METRICS[name].compute(session, argument, months)
         return {Period.parse(m): measure for m, measure in found.items()}
 
+    def over(self, source: str, days: DayRange) -> Measure | None:
+        """The same figure over a span of local days, for stats on request: each metric's one definition
+        with its month filter given way to the days (`storage.metrics.Days`). None: nothing measured."""
+        self.check(source)
+        name, argument = split_source(source)
+        if name == AVAILABILITY:
+            found = self.availability_over(argument, days)
+            return None if found is None else found.measure
+        span = self.days(days)
+        with self.db.read() as session:
+            return METRICS[name].compute(session, argument, span).get(span.label)
+
+    def availability_over(self, service: str, days: DayRange) -> ServiceAvailability | None:
+        """A service's availability over the days, with its downtime and planned maintenance."""
+        return None if self._availability is None else self._availability.over(service, days)
+
+    def days(self, days: DayRange) -> sql.Days:
+        start, end = days.bounds(self.settings.tz)
+        return sql.Days(days.first.isoformat(), days.last.isoformat(), start, end)
+
     def note(self, source: str, period: Period) -> str | None:
         """Beside an availability figure: its downtime, and planned maintenance (agreed in advance, so not
         downtime) when there was some. Nothing for other sources."""
@@ -254,9 +275,10 @@ class MetricsService:
         return "; ".join(parts) or None
 
     # -- figures that are not KPI sources: the desk's own view --------------------------------------
-    def volumes(self, desk: str, period: Period, by: str) -> list[tuple[str, int]]:
+    def volumes(self, desk: str, period: Period | DayRange, by: str) -> list[tuple[str, int]]:
+        span = self.days(period) if isinstance(period, DayRange) else str(period)
         with self.db.read() as session:
-            return sql.volumes(session, desk, str(period), by)
+            return sql.volumes(session, desk, span, by)
 
     def backlog(self, desk: str, periods: Sequence[Period]) -> dict[Period, int]:
         """Tickets open at the end of each period."""
@@ -269,6 +291,15 @@ class MetricsService:
     def ageing(self, desk: str, now: datetime) -> list[tuple[str, int]]:
         with self.db.read() as session:
             return sql.ageing(session, desk, now)
+
+    def backlog_at(self, desk: str, at: datetime) -> int:
+        """Tickets open at one instant, as `backlog` counts them at a month's end."""
+        with self.db.read() as session:
+            return sql.backlog_at(session, desk, [at])[0]
+
+    def oldest_open(self, desk: str, limit: int = 5) -> list[sql.OpenTicket]:
+        with self.db.read() as session:
+            return sql.oldest_open(session, desk, limit)
 
     def calls_by_line(self, desk: str, period: Period) -> list[tuple[str, int, int]]:
         with self.db.read() as session:

@@ -24,7 +24,7 @@ def test_errors_carry_the_same_structure_as_replies() -> None:
 
 
 # The help text as it stood when the core still wrote Slack markup itself (plus issue 8's `new`/`log` row
-# and issue 9's outages, and issue 10's alerts):
+# and issue 9's outages, and issue 10's stats and alerts):
 # Slack must see exactly this markup.
 SLACK_HELP_BEFORE = """*ServiceBot* logs and routes your request. Just describe the problem,
 e.g. _"outlook keeps asking for my password"_. Commands:
@@ -37,6 +37,7 @@ e.g. _"outlook keeps asking for my password"_. Commands:
 • `reopen T-00042 [reason]`, `intent T-00042 <intent_id>`, `callback T-00042 [note]`, `note T-00042 <text>`
 • `pick T-00042 <intent_id|none>`, `fixed T-00042` / `notfixed T-00042` (self-help), `rate T-00042 up|down`
 • `outage start <service> [note]`, `outage end <service>`: a service is out, or back (agents)
+• `stats [today|yesterday|week|month|YYYY-MM|YYYY-MM-DD] [desk]`: a desk's figures and KPIs (managers)
 • `alerts`: open breach alerts; `alert ack|snooze|comment <id> …`: answer one (its owners, director, managers)
 • `help`: this message"""
 

@@ -1,0 +1,80 @@
+"""What a person's home in the bot shows (Slack's App Home): their open tickets, the KPIs they own with
+their RAG, the services out now, and for managers (desk leads) what triage has been taught lately, which
+they can revoke. Neutral data; the front end lays it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from servicebot.config import Settings
+from servicebot.domain.availability import Outage
+from servicebot.domain.clock import Clock
+from servicebot.domain.errors import NotAllowed, NotFound
+from servicebot.domain.kpis import KpiRow
+from servicebot.domain.periods import Period
+from servicebot.domain.tickets import Ticket
+from servicebot.services.actors import Actor, Role
+from servicebot.services.kpis import KpiService
+from servicebot.services.outages import OutageService
+from servicebot.services.queries import TicketQueries
+from servicebot.storage.training import StoredExample
+from servicebot.triage.learning import TrainingData
+
+TAUGHT_SHOWN = 10  # Slack allows 100 blocks in a home view; each taught example takes two
+
+
+@dataclass(frozen=True)
+class Home:
+    user: str
+    role: Role
+    tickets_title: str
+    tickets: tuple[Ticket, ...]
+    kpi_month: Period
+    kpis: tuple[KpiRow, ...]  # the KPIs this person owns (`owners` in the definitions)
+    outages: tuple[Outage, ...]
+    service_titles: dict[str, str]
+    taught: tuple[StoredExample, ...] | None  # managers only; None: not theirs to see
+    generated_at: datetime
+
+
+class HomeService:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        queries: TicketQueries,
+        kpis: KpiService,
+        outages: OutageService,
+        training: TrainingData,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.queries = queries
+        self.kpis = kpis
+        self.outages = outages
+        self.training = training
+
+    def home(self, actor: Actor) -> Home:
+        now = self.clock()
+        month = Period.containing(now, self.settings.tz)
+        owned = tuple(row for row in self.kpis.dashboard(month).kpis if actor.id in row.definition.owners)
+        return Home(
+            user=actor.id,
+            role=actor.role,
+            tickets_title="Open tickets assigned to you" if actor.is_staff else "Tickets you raised",
+            tickets=tuple(self.queries.mine(actor, limit=15)),
+            kpi_month=month,
+            kpis=owned,
+            outages=tuple(self.outages.open_outages()),
+            service_titles={s.id: s.title for s in self.settings.services},
+            taught=tuple(self.training.taught(limit=TAUGHT_SHOWN)) if actor.role is Role.MANAGER else None,
+            generated_at=now,
+        )
+
+    def revoke(self, actor: Actor, example_id: int) -> None:
+        """Undo one taught example (as `servicebot intents revoke ID` does), for a manager."""
+        if actor.role is not Role.MANAGER:
+            raise NotAllowed("Only managers can revoke what triage has been taught.")
+        if not self.training.revoke([example_id], actor.id, "revoked from the App Home"):
+            raise NotFound(f"Taught example #{example_id} is not there or was revoked already.")
