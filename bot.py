@@ -81,6 +81,8 @@ def wsgi_app(slack: SlackApp, services: Services) -> handlers.http.WSGIApp:
 def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> None:
     """The worker process's main: its own services and Slack client, working until `stop` is set."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler says every start, run and stop at INFO; ours says what a run did when it did something.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     services = build_services(settings, upgrade_schema=False)
     scheduler: DigestScheduler | None = None
     try:

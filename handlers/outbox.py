@@ -66,7 +66,12 @@ class SlackSender:
             return _refused(method, exc)
         except (OSError, TimeoutError) as exc:  # network down, refused, timed out: it may come back
             return TryAgain(f"{method}: {type(exc).__name__}: {exc}")
-        return Sent({key: response.get(key) for key in KEPT if response.get(key) is not None})
+        kept = {key: response.get(key) for key in KEPT if response.get(key) is not None}
+        parent = (response.get("message") or {}).get("thread_ts")
+        if parent and parent != kept.get("ts"):
+            # Posted as a reply: a reply to it belongs in the same thread, under the thread's parent.
+            kept["thread_ts"] = parent
+        return Sent(kept)
 
     def _where(self, to: str, reply_to: str | None) -> tuple[str, str | None] | Attempt:
         if reply_to is None:

@@ -163,7 +163,12 @@ class RunTimeExecutor(BaseExecutor):  # type: ignore[misc]
             else:
                 self._run_job_success(job.id, future.result())
 
-        self._pool.submit(call).add_done_callback(done)
+        try:
+            self._pool.submit(call).add_done_callback(done)
+        except RuntimeError:
+            # Shut down (the worker is stopping) while the loop was handing this run over: not run; a
+            # digest stays due in the job store for the next start, the alerts are evaluated then anyway.
+            log.debug("%s not run: the scheduler is shutting down", job.id)
 
 
 ALERTS_JOB = "alerts:evaluate"
@@ -231,7 +236,7 @@ class DigestScheduler:
         self.sync()
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
-            log.info("digest job %s: next run %s", job.id, job.next_run_time)
+            log.debug("job %s: next run %s", job.id, job.next_run_time)
 
     def sync(self) -> None:
         stored = {job.id: job for job in self.scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}

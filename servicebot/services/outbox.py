@@ -46,8 +46,9 @@ class OutboxService:
             return rows.record_upload(session, key, upload, thread, self.clock(), not_before)
 
     def where_sent(self, key: str) -> tuple[str, str] | Attempt:
-        """The channel and ts of the message recorded under `key`, once Slack has answered for it: what a
-        reply into its thread needs. Else why not: TryAgain while it waits, GiveUp if it never will."""
+        """The channel and thread (its own ts, or its thread's if it was a reply) of the message recorded
+        under `key`, once Slack has answered for it: what a reply into its thread needs. Else why not:
+        TryAgain while it waits, GiveUp if it never will."""
         with self.db.read() as session:
             message = rows.by_key(session, key)
         if message is None:
@@ -57,7 +58,8 @@ class OutboxService:
         result = message.result or {}
         if message.status is Status.FAILED or not result.get("channel") or not result.get("ts"):
             return GiveUp(f"the message it answers ({key}, #{message.id}) was not sent")
-        return str(result["channel"]), str(result["ts"])
+        # A message that was itself a reply: what answers it goes into the same thread, under its parent.
+        return str(result["channel"]), str(result.get("thread_ts") or result["ts"])
 
     def due(self, limit: int = 50) -> list[Message]:
         with self.db.read() as session:

@@ -157,3 +157,23 @@ def test_an_upload_refused_for_good_is_failed_not_retried(
     relay.run_once()
     [failed] = services.outbox.listed(Status.FAILED)
     assert failed.last_error == "files_upload_v2: invalid_auth"
+
+
+def test_a_reply_to_a_message_that_was_itself_a_reply_goes_under_the_threads_parent(
+    services: Services, relay: Relay, fake: FakeSlack
+) -> None:
+    parent = fake_parent(fake)
+    services.outbox.send(
+        "answer", "chat.postMessage", {"channel": LEAD, "text": "an answer", "thread_ts": parent}, thread="t"
+    )
+    services.outbox.notify("more", Notice("text", LEAD, {"message": ["more"]}, reply_to="answer"), thread="t")
+    assert relay.run_once() == 2
+    _answer, more = fake.posted_messages()
+    assert more["thread_ts"] == parent
+
+
+def fake_parent(fake: FakeSlack) -> str:
+    """A message someone posted in the channel, whose thread the bot answers in."""
+    ts = "1764500000.000100"
+    fake.add_message(LEAD, ts, "how are we doing this month?", "U0LEAD")
+    return ts
