@@ -111,9 +111,13 @@ def _converse(ctx: SlackContext, event: MessageEvent, text: str, kind: str, desk
         return
     rendered_text, blocks = ctx.render(reply)
     answer_key = f"reply:{source.key}"
-    ctx.reply(answer_key, event.channel, rendered_text, blocks, thread_ts=thread_ts)
     if isinstance(reply, StatsReply):
-        send_chart(ctx, reply, answer_key, event.channel, reply_thread(event.channel, thread_ts))
+        # The answer starts its own thread (unless asked within one), so the chart can go into it: Slack
+        # threads under a parent message, and the answer to a top-level question would be a reply.
+        ctx.reply(answer_key, event.channel, rendered_text, blocks, thread_ts=event.thread_ts)
+        send_chart(ctx, reply, answer_key, event.channel, reply_thread(event.channel, event.thread_ts))
+        return
+    ctx.reply(answer_key, event.channel, rendered_text, blocks, thread_ts=thread_ts)
     if isinstance(reply, TicketReply) and reply.outcome is not None:
         ctx.announce(reply.outcome)
 

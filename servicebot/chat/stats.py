@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicebot.domain.kpis import KpiRow, Measure, Rag, Unit
+from servicebot.domain.message import Message, Span, Strong, say
 from servicebot.domain.tickets import format_ref
 from servicebot.reports.figures import day, dot_word, figure, month_name, number, rag_word, short_month
 from servicebot.services.stats import DeskStats, ServiceFigure, why_headline
@@ -140,6 +141,16 @@ def sections(stats: DeskStats, mark: RagMark = unicode_mark) -> list[Section]:
         Section(kpi_title, tuple(kpis)),
     ]
     return [s for s in found if s.lines]
+
+
+def as_message(stats: DeskStats, mark: RagMark = unicode_mark) -> Message:
+    """The stats as one message of words and structure: what a core-originated notice carries (a digest's
+    daily stats as a `text` notice: `Notice("text", to, {"message": to_data(as_message(stats))})`)."""
+    spans: list[Span] = [Strong(title(stats))]
+    for part in sections(stats, mark):
+        spans += ["\n", Strong(part.title)]
+        spans += [span for line in part.lines for span in ("\n• ", line)]
+    return say(*spans)
 
 
 def headline_line(stats: DeskStats) -> str | None:

@@ -64,7 +64,8 @@ def test_a_manager_asks_by_dm_and_gets_the_stats_in_block_kit(live: LiveApp) -> 
     )
     [answer] = _posted(live, DM)
     blocks = answer.args["blocks"]
-    assert answer.args["thread_ts"] == ts
+    # The answer starts a thread of its own, for the chart (Slack threads under a parent, not a reply).
+    assert "thread_ts" not in answer.args
     assert blocks[0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "Contact Centre stats, December 2016", "emoji": True},
@@ -86,13 +87,31 @@ def test_a_manager_asks_by_dm_and_gets_the_stats_in_block_kit(live: LiveApp) -> 
 
 
 def test_a_manager_asks_by_mention_in_a_desk_channel_and_gets_that_desks_stats(live: LiveApp) -> None:
-    ts = fresh_ts()
-    live.sender.send_event(app_mention_event("stats yesterday", user=MANAGER, channel=INTAKE, ts=ts))
-    [answer] = live.slack.wait_for(
-        "chat.postMessage", where=lambda c: c.args.get("channel") == INTAKE and c.args.get("thread_ts") == ts
-    )
+    live.sender.send_event(app_mention_event("stats yesterday", user=MANAGER, channel=INTAKE))
+    [answer] = _posted(live, INTAKE)
     assert answer.args["blocks"][0]["text"]["text"].startswith("ICT Service Desk stats, ")
     assert answer.args["blocks"][0]["text"]["text"].endswith("(yesterday)")
+    # The ICT desk has no KPI rated RED or AMBER here: the chart is of its first KPI, in the answer's thread.
+    chart = _chart(live)
+    assert (chart.channel_id, chart.thread_ts, chart.filename) == (
+        INTAKE,
+        answer.response["ts"],
+        chart.filename,
+    )
+    assert chart.filename.startswith("ICT01-")
+
+
+def test_asked_within_a_thread_the_answer_and_the_chart_stay_in_that_thread(live: LiveApp) -> None:
+    parent = fresh_ts()
+    live.sender.send_event(
+        app_mention_event("stats 2016-12 contact", user=MANAGER, channel=INTAKE, thread_ts=parent)
+    )
+    [answer] = _posted(live, INTAKE)
+    assert answer.args["thread_ts"] == parent
+    # `reply_to` names the answer, itself a reply here: the outbox looks up where it went (its ts), and
+    # putting the chart under the thread's parent instead needs the outbox to keep that parent.
+    chart = _chart(live)
+    assert chart.channel_id == INTAKE and chart.filename == "CS04-2016-12.png"
 
 
 def test_a_manager_asks_by_slash_command_and_gets_the_answer_privately(live: LiveApp) -> None:

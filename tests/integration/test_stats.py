@@ -168,3 +168,21 @@ def test_the_chart_is_the_chart_commands_png(demo: tuple[Services, Clock], tmp_p
     assert chart.ref == stats.headline.definition.ref and chart.period == OCTOBER
     assert chart.png == render_png(services.kpis.row(chart.ref, OCTOBER))
     assert chart.png.startswith(b"\x89PNG")
+
+
+def test_the_stats_as_one_message_for_a_notice_say_what_the_console_does(
+    demo: tuple[Services, Clock],
+) -> None:
+    from servicebot.chat.stats import as_message, sections, title
+    from servicebot.domain.message import from_data, to_data
+
+    services, _ = demo
+    stats = services.stats.over("ict", DayRange.of_month(OCTOBER), "2016-10", False, services.stats.clock())
+    message = as_message(stats)
+    assert from_data(to_data(message)) == message, "stored in the outbox as JSON and read back unchanged"
+    text = str(message)
+    assert text.startswith(title(stats) + "\n")
+    for part in sections(stats):
+        assert part.title in text
+        for line in part.lines:
+            assert f"\n• {line}" in text
