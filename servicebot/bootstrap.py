@@ -216,6 +216,7 @@ def build_services(
     kpis = KpiService(db, settings, clock, metrics)
     alerts = AlertService(db, settings, clock, kpis, outages)
     stats = StatsService(settings, clock, metrics, kpis)
+    outbox = OutboxService(db, clock)
     return Services(
         settings=settings,
         db=db,
@@ -241,13 +242,13 @@ def build_services(
             kpi_definitions=kpis.definitions_by_ref_in,
         ),
         kpis=kpis,
-        outbox=OutboxService(db, clock),
+        outbox=outbox,
         alerts=alerts,
         digests=DigestService(
-            settings, clock, metrics, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
+            settings, clock, stats, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
         ),
         stats=stats,
-        home=HomeService(settings, clock, queries, kpis, outages, training),
+        home=HomeService(settings, clock, queries, kpis, outages, training, alerts, outbox),
     )
 
 
@@ -271,8 +272,9 @@ def build_digests(db: Database, settings: Settings, clock: Clock = utc_now) -> D
     kpis = KpiService(db, settings, clock, metrics)
     outages = OutageService(db, settings, clock)
     alerts = AlertService(db, settings, clock, kpis, outages)
+    stats = StatsService(settings, clock, metrics, kpis)
     return DigestService(
-        settings, clock, metrics, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
+        settings, clock, stats, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)
     )
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.blocks.alerts import ACK
 from handlers.blocks.stats import slack_mark
 from handlers.blocks.tickets import Block, escape, section
+from servicebot.domain.periods import Period
 from servicebot.domain.tickets import format_ref
 from servicebot.reports.figures import dot_word, figure, month_name, rag_word, short_month
 from servicebot.services.home import Home
 
 HOME_REVOKE = "sb_home_revoke"
 _MAX_BLOCKS = 100  # Slack's limit for a home tab
+_ALERT_MARK = {"RED": ":red_circle:", "AMBER": ":large_orange_circle:", "Out": ":rotating_light:"}
 
 
 def _who(user: str) -> str:
@@ -61,6 +64,34 @@ def home_view(home: Home, tz: ZoneInfo, notice: str | None = None) -> dict[str, 
     else:
         blocks.append(section("You own no KPIs (a KPI's `owners` in the definitions)."))
 
+    blocks.append(_header("Breach alerts open"))
+    if home.alerts:
+        for view in home.alerts:
+            e = view.episode
+            where = f" ({short_month(Period.parse(e.period))})" if e.period else ""
+            state = [
+                f"acknowledged by {_who(e.acknowledged_by)}" if e.acknowledged_by else "not acknowledged"
+            ]
+            if e.snoozed_until is not None and e.acknowledged_by is None:
+                state.append(f"snoozed until {e.snoozed_until.astimezone(tz):%a %d %b %H:%M}")
+            if not e.ref.startswith("outage:"):
+                state.append("commentary given" if view.commentary else "*commentary owed*")
+            said = (
+                f"{_ALERT_MARK.get(e.state.value, '')} *#{e.id} {escape(e.ref)}* {e.state.value}{where} · "
+                + (", ".join(state))
+            )
+            block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": said}}
+            if e.acknowledged_by is None:
+                block["accessory"] = {
+                    "type": "button",
+                    "action_id": ACK,
+                    "value": str(e.id),
+                    "text": {"type": "plain_text", "text": "Acknowledge"},
+                }
+            blocks.append(block)
+    else:
+        blocks.append(section("None open."))
+
     blocks.append(_header("Services out now"))
     if home.outages:
         lines = []
@@ -106,5 +137,14 @@ def home_view(home: Home, tz: ZoneInfo, notice: str | None = None) -> dict[str, 
                 )
             else:
                 blocks.append(section(f"{said}\n_revoked by {_who(example.revoked_by or '?')}_"))
+    if home.latest_digest is not None:
+        digest = home.latest_digest
+        verb = "sent" if digest.sent else "waiting to be sent"
+        blocks.append(
+            _context(
+                f"Latest digest: *{escape(digest.title)}* to <#{digest.channel}>, {verb} "
+                f"{digest.at.astimezone(tz):%d %b %H:%M}"
+            )
+        )
     blocks.append(_context(f"As of {home.generated_at.astimezone(tz):%d %b %Y %H:%M}"))
     return {"type": "home", "blocks": blocks[:_MAX_BLOCKS]}

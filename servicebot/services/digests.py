@@ -1,6 +1,6 @@
 """Digests: what a configured digest says when it is due, and recording it in the outbox exactly once.
 
-`compose` reads the figures every other view reads (the metrics registry through `desk_figures`, the KPI
+`compose` reads the figures every other view reads (stats on request's figures over days, the KPI
 dashboard, open outages), never its own sums. `run_scheduled` is what the scheduler's job does for one run:
 on a day that is not a working day (when the digest is for working days only) it records nothing;
 otherwise it records the digest under the key `digest:<name>:<scheduled local time>`, so a restart inside
@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from servicebot.config import DigestSpec, Settings
 from servicebot.domain.clock import Clock
+from servicebot.domain.days import DayRange
 from servicebot.domain.digests import Attachment, Digest, Item, Section, late_marker
 from servicebot.domain.kpis import KpiDefinition, KpiRow, Rag
 from servicebot.domain.outbox import Notice, Upload
@@ -23,8 +24,8 @@ from servicebot.domain.periods import Period
 from servicebot.reports import render
 from servicebot.reports.figures import dot_word, figure, local_time, month_name
 from servicebot.services.kpis import KpiService
-from servicebot.services.metrics import DeskFigures, MetricsService, desk_figures
 from servicebot.services.outages import OutageService
+from servicebot.services.stats import DeskStats, StatsService
 from servicebot.storage import outbox as outbox_rows
 from servicebot.storage.db import Database
 
@@ -118,7 +119,7 @@ class DigestService:
         self,
         settings: Settings,
         clock: Clock,
-        metrics: MetricsService,
+        stats: StatsService,
         kpis: KpiService,
         outages: OutageService,
         record: Record,
@@ -126,7 +127,7 @@ class DigestService:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.metrics = metrics
+        self.stats = stats
         self.kpis = kpis
         self.outages = outages
         self.record = record
@@ -191,26 +192,17 @@ class DigestService:
 
     def _daily(self, spec: DigestSpec, scheduled_at: datetime, now: datetime) -> Digest:
         yesterday = scheduled_at.astimezone(spec.tz).date() - timedelta(days=1)
-        period = Period.of(yesterday)
-        found = desk_figures(self.metrics, spec.desk, period, now)
-        # The metrics are monthly until day ranges land: the month of yesterday, to date.
-        note = (
-            f"Figures are for {month_name(period)} to date "
-            f"(up to the end of {yesterday:%a} {yesterday.day} {yesterday:%b})."
-        )
-        return _bare(spec, scheduled_at, _stats_sections(found, now), note)
+        found = self.stats.over(spec.desk, DayRange(yesterday, yesterday), "yesterday", False, now)
+        note = f"Figures are for yesterday, {yesterday:%a} {yesterday.day} {yesterday:%b}."
+        return _bare(spec, scheduled_at, stats_sections(found), note)
 
     def _weekly(self, spec: DigestSpec, scheduled_at: datetime, now: datetime) -> Digest:
         local = scheduled_at.astimezone(spec.tz).date()
         last_sunday = local - timedelta(days=local.weekday() + 1)
         monday = last_sunday - timedelta(days=6)
-        period = Period.of(last_sunday)
-        found = desk_figures(self.metrics, spec.desk, period, now)
-        note = (
-            f"Last week: Mon {monday.day} {monday:%b} to Sun {last_sunday.day} {last_sunday:%b}. The figures "
-            f"are for {month_name(period)} to date (monthly until the metrics have day ranges)."
-        )
-        return _bare(spec, scheduled_at, _stats_sections(found, now), note)
+        found = self.stats.over(spec.desk, DayRange(monday, last_sunday), "last week", False, now)
+        note = f"Last week: Mon {monday.day} {monday:%b} to Sun {last_sunday.day} {last_sunday:%b}."
+        return _bare(spec, scheduled_at, stats_sections(found), note)
 
     def _monthly(self, spec: DigestSpec, scheduled_at: datetime, now: datetime) -> Digest:
         period = Period.containing(scheduled_at, spec.tz).previous
@@ -321,7 +313,9 @@ def _value(measure_value: float | None, kind: str) -> str:
     return f"{measure_value:,.0f}"
 
 
-def _stats_sections(found: DeskFigures, now: datetime) -> tuple[Section, ...]:
+def stats_sections(found: DeskStats) -> tuple[Section, ...]:
+    """The figures of the days, as stats on request computes them (one definition of each), and the work in
+    hand at the end of the days and now."""
     by_name = {f.name: f for f in found.figures}
     figures = []
     for name, label, kind in _STATS:
@@ -335,12 +329,13 @@ def _stats_sections(found: DeskFigures, now: datetime) -> tuple[Section, ...]:
             else ""
         )
         figures.append(Item(f"{label}: {_value(m.value, kind)}{counts}"))
+    last = found.days.last
     work = (
-        Item(f"Open at the end of {month_name(found.period)}: {found.backlog_at_end:,}"),
-        Item("Open now, by age: " + (", ".join(f"{label} {n:,}" for label, n in found.ageing_now) or "none")),
+        Item(f"Open at the end of {last:%a} {last.day} {last:%b}: {found.backlog:,}"),
+        Item("Open now, by age: " + (", ".join(f"{label} {n:,}" for label, n in found.ageing) or "none")),
     )
     return (
-        Section("Figures", tuple(figures), empty="no figures recorded yet"),
+        Section("Figures", tuple(figures), empty="no figures recorded for these days"),
         Section("Work in hand", work),
     )
 

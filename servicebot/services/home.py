@@ -15,13 +15,16 @@ from servicebot.domain.kpis import KpiRow
 from servicebot.domain.periods import Period
 from servicebot.domain.tickets import Ticket
 from servicebot.services.actors import Actor, Role
+from servicebot.services.alerts import AlertService, AlertView
 from servicebot.services.kpis import KpiService
 from servicebot.services.outages import OutageService
+from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
 from servicebot.storage.training import StoredExample
 from servicebot.triage.learning import TrainingData
 
 TAUGHT_SHOWN = 10  # Slack allows 100 blocks in a home view; each taught example takes two
+ALERTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,16 @@ class Home:
     service_titles: dict[str, str]
     taught: tuple[StoredExample, ...] | None  # managers only; None: not theirs to see
     generated_at: datetime
+    alerts: tuple[AlertView, ...] = ()  # open breach alerts on their KPIs (managers: all of them)
+    latest_digest: LatestDigest | None = None
+
+
+@dataclass(frozen=True)
+class LatestDigest:
+    title: str
+    channel: str
+    at: datetime  # when it was sent (or recorded, while it waits to be)
+    sent: bool
 
 
 class HomeService:
@@ -47,6 +60,8 @@ class HomeService:
         kpis: KpiService,
         outages: OutageService,
         training: TrainingData,
+        alerts: AlertService,
+        outbox: OutboxService,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -54,6 +69,8 @@ class HomeService:
         self.kpis = kpis
         self.outages = outages
         self.training = training
+        self.alerts = alerts
+        self.outbox = outbox
 
     def home(self, actor: Actor) -> Home:
         now = self.clock()
@@ -70,6 +87,27 @@ class HomeService:
             service_titles={s.id: s.title for s in self.settings.services},
             taught=tuple(self.training.taught(limit=TAUGHT_SHOWN)) if actor.role is Role.MANAGER else None,
             generated_at=now,
+            alerts=self._alerts(actor),
+            latest_digest=self._latest_digest(),
+        )
+
+    def _alerts(self, actor: Actor) -> tuple[AlertView, ...]:
+        """Theirs to answer: alerts whose first message went to them; a manager answers any."""
+        views = self.alerts.listed(open_only=True, limit=ALERTS_SHOWN)
+        if actor.role is Role.MANAGER:
+            return tuple(views)
+        return tuple(v for v in views if any(r.to == actor.id for r in v.record.recipients))
+
+    def _latest_digest(self) -> LatestDigest | None:
+        message = self.outbox.latest("digest:")
+        if message is None:
+            return None
+        data = message.payload.get("data") or {}
+        return LatestDigest(
+            str(data.get("title") or message.key),
+            str(message.payload.get("to") or ""),
+            message.sent_at or message.created_at,
+            message.sent_at is not None,
         )
 
     def revoke(self, actor: Actor, example_id: int) -> None:

@@ -84,6 +84,11 @@ class OutboxService:
             rows.mark_failed(session, message.id, error)
             return Status.FAILED
 
+    def latest(self, prefix: str) -> Message | None:
+        """The newest message recorded under a key starting with `prefix`."""
+        with self.db.read() as session:
+            return rows.latest_with_prefix(session, prefix)
+
     # -- for people: `servicebot outbox list|retry` ---------------------------------------------------
     def listed(self, status: Status | None = None, limit: int = 50) -> list[Message]:
         if limit < 1:

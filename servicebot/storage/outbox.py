@@ -72,6 +72,14 @@ def with_prefix(session: Session, prefix: str) -> list[Message]:
     return [_message(row) for row in session.execute(query)]
 
 
+def latest_with_prefix(session: Session, prefix: str) -> Message | None:
+    """The newest message whose key starts with `prefix` (e.g. the last digest recorded)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(outbox).where(outbox.c.key.like(escaped + "%", escape="\\")).order_by(outbox.c.id.desc())
+    row = session.execute(query.limit(1)).first()
+    return None if row is None else _message(row)
+
+
 def by_key(session: Session, key: str) -> Message | None:
     row = session.execute(select(outbox).where(outbox.c.key == key)).first()
     return None if row is None else _message(row)

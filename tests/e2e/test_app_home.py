@@ -103,3 +103,37 @@ def test_a_manager_sees_what_triage_was_taught_and_revokes_it_from_app_home(live
     [revoked] = services.training.taught()
     assert not revoked.active and revoked.revoked_by == MANAGER
     assert "revoked by" in _said(again)
+
+
+def test_app_home_shows_the_open_alerts_theirs_to_answer_and_the_latest_digest(
+    live: LiveApp, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.blocks.alerts import ACK
+    from servicebot.config import DigestSpec
+    from servicebot.domain.periods import Period
+
+    services = live.services
+    month = Period.containing(datetime.now(UTC), services.settings.tz).previous
+    (tmp_path / "values.csv").write_text(f"ref,period,value,ytd\nICT01,{month},50,\n")
+    assert not services.imports.run("values", tmp_path / "values.csv").problems
+    [opened] = [p for p in services.alerts.evaluate() if p.ref == "ICT01"]
+    spec = DigestSpec(
+        name="ict-morning", cron="30 8 * * mon-fri", desk="ict", channel="C0ICTLEADS", content="alert_digest"
+    )
+    services.digests.settings = services.settings.model_copy(update={"digests": (spec,)})
+    services.digests.send_now(spec)
+
+    live.sender.send_event(_home_opened(AGENT))
+    said = _said(_published(live, AGENT)[0])
+    assert (
+        f"#{opened.episode} ICT01* RED" in said and "not acknowledged" in said and "commentary owed" in said
+    )
+    buttons = [b["accessory"] for b in _published(live, AGENT)[0].args["view"]["blocks"] if "accessory" in b]
+    assert {"action_id": ACK, "value": str(opened.episode)}.items() <= buttons[0].items()
+    assert "Latest digest: *ICT Service Desk: alert digest" in said
+
+    live.sender.send_event(_home_opened(REQUESTER))
+    assert "Breach alerts open" in _said(_published(live, REQUESTER)[0])
+    assert "ICT01* RED" not in _said(_published(live, REQUESTER)[0]), "not theirs to answer"

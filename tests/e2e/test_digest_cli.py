@@ -99,7 +99,7 @@ def test_a_dry_run_renders_the_next_digest_and_records_nothing(tmp_path: Path, e
     assert "Open outages\n  - Email: out since 30 Nov 2026 07:45" in out
     stats = servicebot(tmp_path, "digest", "--desk", "ict", "--content", "daily_stats", "--dry-run", **env)
     assert stats.stdout.startswith("Digest ict-daily-stats (daily_stats, desk ict)")
-    assert "Work in hand" in stats.stdout and "to date (up to the end of" in stats.stdout
+    assert "Work in hand" in stats.stdout and "Figures are for yesterday, " in stats.stdout
     unconfigured = servicebot(
         tmp_path, "digest", "--desk", "contact", "--content", "monthly_dashboard", "--dry-run", **env
     )

@@ -10,7 +10,7 @@ from servicebot.bootstrap import Services
 from servicebot.config import DigestSpec
 from servicebot.domain.outbox import NOTICE, UPLOAD, Status
 from servicebot.services.actors import Actor, Role
-from servicebot.services.digests import EpisodeSummary, Outcome
+from servicebot.services.digests import EpisodeSummary, Outcome, stats_sections
 from tests.conftest import AGENT, Clock
 
 DUE = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -97,3 +97,36 @@ def test_a_digest_on_a_bank_holiday_records_nothing(services: Services, clock: C
     clock.now = christmas
     assert services.digests.run_scheduled("ict-morning", christmas).outcome is Outcome.SKIPPED
     assert services.outbox.listed() == []
+
+
+def test_the_daily_and_weekly_digests_give_the_figures_stats_gives_for_those_days(
+    services: Services, clock: Clock
+) -> None:
+    """Yesterday's and last week's figures, each the same as `stats` computes for those days: a ticket
+    logged and resolved yesterday counts; one from the day before does not."""
+    from datetime import date, timedelta
+
+    from servicebot.domain.days import DayRange
+    from servicebot.services.intake import Source
+
+    agent = Actor(AGENT, Role.AGENT)
+    for day, text in ((29, "my monitor flickers"), (30, "the printer on floor 2 is jammed")):
+        clock.now = datetime(2026, 11, day, 10, 0, tzinfo=UTC)
+        outcome = services.intake.log_query(
+            text, Actor("U0REQ"), Source(kind="console", logged_by="U0REQ"), "ict"
+        )
+        services.tickets.resolve(outcome.ticket.id, agent, "fixed")
+    clock.now = DUE
+    daily = services.digests.compose(_spec("daily_stats"), DUE)
+    yesterday = services.stats.over("ict", DayRange(date(2026, 11, 30), date(2026, 11, 30)), "y", False, DUE)
+    assert yesterday.figure("contacts").value == 1  # type: ignore[union-attr]  # not the 29th's
+    assert daily.note == "Figures are for yesterday, Mon 30 Nov."
+    assert daily.sections == stats_sections(yesterday)
+
+    monday = DUE + timedelta(days=6)
+    clock.now = monday
+    weekly = services.digests.compose(_spec("weekly_summary"), monday)
+    week = services.stats.over("ict", DayRange(date(2026, 11, 30), date(2026, 12, 6)), "w", False, monday)
+    assert week.figure("contacts").value == 1  # type: ignore[union-attr]
+    assert weekly.note == "Last week: Mon 30 Nov to Sun 6 Dec."
+    assert weekly.sections == stats_sections(week)
