@@ -168,3 +168,47 @@ def _typed(cause: str, action: str, recovery: str | None) -> dict[str, dict[str,
         "action": {"text": {"type": "plain_text_input", "value": action}},
         "recovery": {"date": {"type": "datepicker", "selected_date": recovery}},
     }
+
+
+def test_slack_failing_for_a_while_delays_alerts_and_a_digest_but_loses_and_repeats_none(
+    live: LiveApp, tmp_path: Path
+) -> None:
+    """Server errors and rate limits, more than the SDK's own retries absorb: each alert, the digest and its
+    file arrive once, after the outbox has carried them across several tries."""
+    from servicebot.config import DigestSpec
+    from servicebot.domain.outbox import RetryPolicy
+    from tests.support.fake_slack import UPLOAD_METHOD
+
+    # Production waits seconds to minutes between tries; the same rules on a shorter scale here.
+    live.services.outbox.policy = RetryPolicy(first=0.05, factor=2, cap=0.4, max_attempts=40)
+    live.slack.server_error_next("chat.postMessage", status=500, times=5)
+    live.slack.rate_limit_next("chat.postMessage", retry_after=1, times=3)
+    live.slack.server_error_next(UPLOAD_METHOD, status=503, times=2)
+    publish(live, tmp_path, 60.0)
+    evaluate(live, TUESDAY)
+    spec = DigestSpec(
+        name="ict-dashboard", cron="0 9 2 * *", desk="ict", channel=LEAD, content="monthly_dashboard"
+    )
+    live.services.digests.settings = live.services.settings.model_copy(update={"digests": (spec,)})
+    live.services.digests.send_now(spec)
+    live.services.inbox.notify()
+    live.wait_until(
+        lambda: live.services.outbox.counts()[Status.PENDING] == 0, timeout=60, what="the outbox to drain"
+    )
+
+    sent = live.services.outbox.listed(Status.SENT)
+    assert live.services.outbox.counts()[Status.FAILED] == 0
+    [digest] = [m.key for m in sent if m.key.startswith("digest:") and not m.key.endswith(":file")]
+    assert digest.startswith("digest:ict-dashboard:by-hand:")
+    assert {m.key for m in sent} == {
+        f"alert:1:open:{OWNER}",
+        f"alert:1:open:lead:{LEAD}",
+        digest,
+        f"{digest}:file",
+    }
+    assert any(m.attempts > 1 for m in sent), "Slack's errors were carried across tries"
+    delivered = [c for c in live.slack.calls_to("chat.postMessage") if c.ok]
+    assert len(delivered) == len([m for m in sent if m.method == "notice"]) == 3  # two alerts, one digest
+    assert len(posts(live, "D" + OWNER[1:])) == 1
+    [shared] = live.slack.uploaded_files()
+    assert shared.filename.startswith("dashboard-ict-") and shared.channel_id == LEAD
