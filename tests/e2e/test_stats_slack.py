@@ -128,7 +128,9 @@ def test_a_manager_asks_by_slash_command_and_gets_the_answer_privately(live: Liv
     [line] = _posted(live, MANAGER)
     assert line.args["text"].startswith("For *Contact Centre stats, Tue 6 Dec 2016*: the trend chart of CS04")
     chart = _chart(live)
-    assert (chart.channel_id, chart.thread_ts) == (MANAGER, line.response["ts"])
+    # Slack answers a post to a user id with the DM channel: the chart goes into that thread.
+    assert (chart.channel_id, chart.thread_ts) == (line.response["channel"], line.response["ts"])
+    assert line.response["channel"] == "D" + MANAGER[1:]
     assert chart.content == _expected_png(live, "CS04", Period(2016, 12))
 
 
