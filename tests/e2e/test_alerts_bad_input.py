@@ -157,3 +157,13 @@ def test_outbox_retry_without_ids_or_with_both_is_a_usage_error(
     assert result.stderr.strip() == (
         "servicebot: outbox retry: give message ids, or --failed for every failed message (not both)"
     )
+
+
+@pytest.mark.parametrize("args", [("evaluate",), ("evaluate", "--dry-run"), ("list",)])
+def test_alerts_on_a_database_that_is_not_there_create_none(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A mistyped SERVICEBOT_DATABASE_URL must not become a new, empty database that has "nothing to send"."""
+    result = servicebot(tmp_path, "alerts", *args)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2, result
+    assert "no database at" in result.stderr and "servicebot db upgrade" in result.stderr
+    assert list(tmp_path.iterdir()) == [], "no file was created"
