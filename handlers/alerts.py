@@ -22,21 +22,31 @@ from servicebot.chat.alerts import AlertCommand
 from servicebot.services.intake import Source
 
 ALERT_ACTIONS = frozenset({ACK, SNOOZE})
+_MAX_ID = 2**63 - 1  # the largest id a database row can have
+
+
+def _episode_id(text: str) -> int | None:
+    """An alert's number from a button's value or a modal's metadata; None when it names none (not ASCII
+    digits, "²" being a digit to isdigit() but no number to int(), or beyond any row id)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= _MAX_ID else None
 
 
 def process_alert_action(ctx: SlackContext, payload: BlockActions) -> None:
     action = payload.actions[0]
     user = payload.user.id
-    episode, _, days = action.chosen.partition(":")
-    if not episode.isdigit() or (action.action_id == SNOOZE and not days.isdigit()):
+    episode_text, _, days = action.chosen.partition(":")
+    episode = _episode_id(episode_text)
+    if episode is None or (action.action_id == SNOOZE and not days):
         ctx.ephemeral(
             payload.channel_id, user, f":warning: that button's value {action.chosen!r} names no alert"
         )
         return
+    # How long to snooze is checked where a typed `alert snooze` is: "x" or 30 days are answered there.
     command = (
-        AlertCommand("ack", int(episode))
-        if action.action_id == ACK
-        else AlertCommand("snooze", int(episode), days)
+        AlertCommand("ack", episode) if action.action_id == ACK else AlertCommand("snooze", episode, days)
     )
     reply = ctx.services.conversation.run(command, ctx.actor(user), Source(kind="action", logged_by=user))
     text, _ = ctx.render(reply)
@@ -52,13 +62,12 @@ def open_commentary(ack: Ack, body: dict[str, Any], client: WebClient, logger: A
     except ValidationError as exc:
         logger.warning("ignored malformed commentary click: %s", describe(exc))
         return
-    episode, ref, period = [*payload.actions[0].chosen.split(":"), "", ""][:3]
-    if not episode.isdigit() or not payload.trigger_id:
+    episode_text, ref, period = [*payload.actions[0].chosen.split(":"), "", ""][:3]
+    episode = _episode_id(episode_text)
+    if episode is None or not payload.trigger_id:
         return
     try:
-        client.views_open(
-            trigger_id=payload.trigger_id, view=commentary_view(int(episode), ref, period or None)
-        )
+        client.views_open(trigger_id=payload.trigger_id, view=commentary_view(episode, ref, period or None))
     except SlackApiError as exc:
         logger.warning("views.open for alert #%s failed: %s", episode, exc.response.get("error"))
 
@@ -77,32 +86,45 @@ def check_commentary(ack: Ack, body: dict[str, Any]) -> None:
 
 
 def process_view(ctx: SlackContext, body: dict[str, Any]) -> None:
-    view = body.get("view") or {}
+    view = _mapping(body.get("view"))
     if view.get("callback_id") != COMMENT_VIEW:
         ctx.logger.info("no handler for view %s", view.get("callback_id"))
         return
-    user = str((body.get("user") or {}).get("id") or "")
-    episode = str(view.get("private_metadata") or "")
+    user = _text(_mapping(body.get("user")).get("id"))
+    episode = _episode_id(_text(view.get("private_metadata")))
     fields = _fields(body)
-    if not user or not episode.isdigit() or not fields["cause"] or not fields["action"]:
+    if not user or episode is None or not fields["cause"] or not fields["action"]:
         ctx.logger.warning("ignored an unreadable commentary form")
         return
     arg = f"{fields['cause'].replace('|', '/')} | {fields['action'].replace('|', '/')} | {fields['recovery']}"
     reply = ctx.services.conversation.run(
-        AlertCommand("comment", int(episode), arg), ctx.actor(user), Source(kind="action", logged_by=user)
+        AlertCommand("comment", episode, arg), ctx.actor(user), Source(kind="action", logged_by=user)
     )
     text, blocks = ctx.render(reply)
     # The modal has closed: the answer (saved, or why not) comes as a direct message, once.
     ctx.reply(f"view:{view.get('id')}:{body.get('trigger_id')}", user, text, blocks, None)
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A part of a payload that should be a JSON object; anything else (a string, a list) counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _fields(body: dict[str, Any]) -> dict[str, str]:
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    """What was typed into the commentary modal; a block missing or of another shape is a blank field."""
+    values = _mapping(_mapping(_mapping(body.get("view")).get("state")).get("values"))
+
+    def entered(block: str, action: str, key: str) -> str:
+        return _text(_mapping(_mapping(values.get(block)).get(action)).get(key))
 
     def typed(block: str) -> str:
-        return str(((values.get(block) or {}).get("text") or {}).get("value") or "").strip()
+        return entered(block, "text", "value")
 
-    recovery = str(((values.get("recovery") or {}).get("date") or {}).get("selected_date") or "")
+    recovery = entered("recovery", "date", "selected_date")
     try:
         recovery = date.fromisoformat(recovery).isoformat() if recovery else ""
     except ValueError:

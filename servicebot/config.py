@@ -147,6 +147,17 @@ class Desk(_Strict):
     confidence_threshold: float = Field(default=DEFAULT_CONFIDENCE_THRESHOLD, ge=0.0, le=1.0)
     queues: tuple[Queue, ...]
 
+    @field_validator("lead_channel")
+    @classmethod
+    def _lead_channel_id(cls, value: str | None) -> str | None:
+        # Checked as a digest's channel is: a name, a typo or "" would only fail when an alert is sent.
+        if value is not None and not _CHANNEL_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id (C… or G…, as in the channel's details); a channel's "
+                "name will not do (leave lead_channel out for none)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _queues_known(self) -> Desk:
         ids = [q.id for q in self.queues]

@@ -28,7 +28,7 @@ _VERBS: dict[str, Verb] = {
     "comment": "comment",
     "commentary": "comment",
 }
-_ID = re.compile(r"#?(\d{1,9})")
+_ID = re.compile(r"#?(\d+)", re.ASCII)  # how big a number may be is the service's to say ("no alert #…")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def run_alert(alerts: AlertService, command: AlertCommand, actor: Actor) -> Mess
 
 def _until(arg: str, now: datetime, alerts: AlertService) -> datetime:
     text = arg.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to isdigit() but no number to int()
         days = int(text)
         if not 1 <= days <= 20:
             raise InvalidInput(f"snooze for {days} working days: give 1 to 20, or a date (YYYY-MM-DD)")

@@ -304,11 +304,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         desk_option(settings, args.desk)
         _console_role(settings, args.user, args.role)  # refused before the database is opened
     # These only read: a mistyped path must not become a new, empty database, nor another program's file a
-    # ServiceBot one. (`facts rebuild` writes, but only what is derived from tickets already there.)
-    reads_only = (
-        args.command in ("tickets", "metrics", "facts", "outbox")
-        or (args.command == "import" and args.dry_run)
-        or (args.command == "alerts" and (args.alerts_command == "list" or args.dry_run))
+    # ServiceBot one. (`facts rebuild` and `alerts evaluate` write, but only what is derived from what is
+    # already there: on a new, empty database they would find nothing and say all was well.)
+    reads_only = args.command in ("tickets", "metrics", "facts", "outbox", "alerts") or (
+        args.command == "import" and args.dry_run
     )
     services = build_services(settings, must_exist=reads_only)
     try:

@@ -13,7 +13,7 @@ from datetime import tzinfo
 from typing import Any
 
 from servicebot.bootstrap import Services
-from servicebot.domain.errors import InvalidInput
+from servicebot.config import ConfigError
 from servicebot.domain.outbox import Message, Status
 
 STATUSES = [s.value for s in Status]
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace, services: Services) -> int:
             print("\n".join(_text(messages, services.outbox.counts(), services.settings.tz)))
         return 0
     if bool(args.ids) == bool(args.failed):
-        raise InvalidInput("outbox retry: give message ids, or --failed for every failed message (not both)")
+        # A usage error (status 2), as the command line's others, not a refusal of something asked for.
+        raise ConfigError("outbox retry: give message ids, or --failed for every failed message (not both)")
     requeued = services.outbox.retry(args.ids or None)
     if not requeued:
         print("no failed messages to retry")

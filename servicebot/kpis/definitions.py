@@ -81,9 +81,9 @@ MANUAL = "manual"
 # Refs as the council prints them: two to four capitals, two or three digits, an optional lower-case
 # letter for a part (CS04a) or an activity beside its KPI (ICT01b). A damaged ref (ICTO1, ict01, CS 04) is
 # refused rather than becoming a second KPI nobody reports on.
-_REF = re.compile(r"^[A-Z]{2,4}[0-9]{2,3}[a-z]?$")
-_SOURCE = re.compile(r"^([a-z][a-z0-9_]{0,63})(?::([a-z0-9][a-z0-9_-]{0,63}))?$")
-_SLACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_REF = re.compile(r"^[A-Z]{2,4}[0-9]{2,3}[a-z]?\Z")  # \Z: "$" would let a trailing newline in
+_SOURCE = re.compile(r"^([a-z][a-z0-9_]{0,63})(?::([a-z0-9][a-z0-9_-]{0,63}))?\Z")
+_SLACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _DEFAULT_DECIMALS = {Unit.PERCENT: 0, Unit.COUNT: 0, Unit.SECONDS: 0, Unit.HOURS: 1, Unit.CURRENCY: 2}
 MAX_DECIMALS = 4
 

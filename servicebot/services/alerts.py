@@ -70,6 +70,9 @@ class Planned:
     action: str = ""  # opened, reminded, escalated, improved, closed
 
 
+_MAX_ID = 2**63 - 1  # the largest id a database row can have
+
+
 @dataclass(frozen=True)
 class AlertView:
     """An episode as `alerts list` and the digests show it, with its events and where its messages went."""
@@ -559,7 +562,8 @@ class AlertService:
             return commentary
 
     def _answerable(self, session: Session, episode_id: int, actor: Actor, verb: str) -> EpisodeRecord:
-        record = store.episode(session, episode_id)
+        # A number no row can have is looked for nowhere: the database would refuse it (2**63 and up).
+        record = store.episode(session, episode_id) if 1 <= episode_id <= _MAX_ID else None
         if record is None:
             raise NotFound(f"no alert #{episode_id}; 'alerts' lists the open ones")
         if record.closed_at is not None:

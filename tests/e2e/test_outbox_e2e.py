@@ -153,7 +153,7 @@ def test_outbox_list_and_retry_from_the_command_line(tmp_path: Path) -> None:
     assert as_json[0]["status"] == "failed" and as_json[0]["channel"] == "C404"
 
     both = servicebot(tmp_path, "outbox", "retry", "1", "--failed")
-    assert both.returncode == 1 and "not both" in both.stderr and "Traceback" not in both.stderr
+    assert both.returncode == 2 and "not both" in both.stderr and "Traceback" not in both.stderr
     missing = servicebot(tmp_path, "outbox", "retry", "7")
     assert missing.returncode == 1 and "no outbox message #7" in missing.stderr
 

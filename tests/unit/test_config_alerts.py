@@ -57,3 +57,15 @@ def test_each_mistake_is_named(tmp_path: Path, alerts: object, named: str) -> No
     with pytest.raises(ConfigError) as refused:
         settings_with(tmp_path, alerts)
     assert named in str(refused.value)
+
+
+@pytest.mark.parametrize("channel", ["", "C 1", "#ict-leads", "ict-leads", "c0ictleads", "C0ICTLEADS\n"])
+def test_a_lead_channel_that_is_no_channel_id_is_named(tmp_path: Path, channel: str) -> None:
+    """As a digest's `channel`: alerts to it would fail only when the first breach is sent."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    data["desks"]["ict"]["lead_channel"] = channel
+    path = tmp_path / "servicebot.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"SERVICEBOT_CONFIG": str(path), "SERVICEBOT_DATABASE_URL": "sqlite:///x.db"})
+    assert f"desks.ict.lead_channel: Value error, {channel!r} is not a Slack channel id" in str(refused.value)

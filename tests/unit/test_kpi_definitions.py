@@ -151,6 +151,10 @@ def test_thresholds_per_financial_year_inherit_what_they_leave_out() -> None:
         (fcr(target=float("nan")), "KPI ICT01: target: is not a finite number"),
         (fcr(target="70%"), "KPI ICT01: target:"),
         (fcr(owners=["U1 U2"]), "KPI ICT01: owners: Value error, 'U1 U2' is not a Slack user id"),
+        # A trailing newline ("U0X\n" in quotes) is no id either: "$" in a pattern would have let it in.
+        (fcr(owners=["U0X\n"]), "KPI ICT01: owners: Value error, 'U0X\\n' is not a Slack user id"),
+        (fcr(ref="ICT01\n"), "ref: 'ICT01\\n' is not a KPI code"),
+        (fcr(source="fcr:ict\n"), "KPI ICT01: source: 'fcr:ict\\n' is not 'manual' or a metric"),
         (fcr(description="  "), "KPI ICT01: description: Value error, is blank"),
         (fcr(decimals=9), "KPI ICT01: decimals:"),
         (fcr(suspended="maybe"), "KPI ICT01: suspended:"),
