@@ -8,6 +8,8 @@ from typing import Any
 
 from handlers.blocks.tickets import Block
 from servicebot.config import Settings
+from servicebot.domain.periods import Period
+from servicebot.reports.figures import month_name, short_month
 
 ACK, COMMENT, SNOOZE = "sb_alert_ack", "sb_alert_comment", "sb_alert_snooze"
 COMMENT_VIEW = "sb_alert_commentary"
@@ -173,26 +175,13 @@ def commentary_view(episode: int, ref: str, period: str | None) -> dict[str, Any
 
 
 def _month(period: Any) -> str:
-    year, month = str(period).split("-")
-    names = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-    return f"{names[int(month) - 1]} {year}"
+    return month_name(Period.parse(str(period)))
 
 
 def _short(period: Any) -> str:
-    return _month(period)[:3] + " " + str(period)[2:4]
+    """May 26: the trend's months, short."""
+    found = Period.parse(str(period))
+    return f"{short_month(found)[:3]} {found.year % 100:02d}"
 
 
 def _value(value: Any, data: dict[str, Any]) -> str:

@@ -172,7 +172,9 @@ def parse(line: str) -> Command:
     if head in ("new", "log"):
         return NewQuery(text[len(words[0]) :].strip(), explicit=True)
     if bare == "stats":
-        return _stats(text)
+        stats = _stats(text)
+        if stats is not None:
+            return stats
     if bare == "outage":
         outage = _outage(text)
         if outage is not None:
@@ -220,10 +222,13 @@ def _outage(text: str) -> Command | None:
 _DESK_WORD = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
-def _stats(text: str) -> StatsCommand | CommandUsage:
+def _stats(text: str) -> StatsCommand | CommandUsage | None:
     """`stats` and up to two arguments, in either order: a span of days and a desk. Anything else is its
-    usage with what was wrong, never a ticket."""
+    usage with what was wrong, never a ticket; except a sentence ("stats are wrong on the dashboard"): more
+    than two words after `stats`, none of them a span of days, is someone's request (None: triage it)."""
     args = text.split()[1:]
+    if len(args) > 2 and not any(a.lower() in WORDS or a[:1].isdigit() for a in args):
+        return None
     when: When | None = None
     asked = "today"
     desk: str | None = None

@@ -15,7 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from servicebot.domain.errors import InvalidInput
-from servicebot.domain.periods import FIRST_YEAR, LAST_YEAR, Period
+from servicebot.domain.periods import FIRST_YEAR, LAST_YEAR, MONTH_NAMES, Period
 
 Word = Literal["today", "yesterday", "week", "month"]
 WORDS: tuple[Word, ...] = ("today", "yesterday", "week", "month")
@@ -75,20 +75,7 @@ class DayRange:
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+_MONTHS = MONTH_NAMES
 
 
 def _day(when: date) -> str:

@@ -21,6 +21,23 @@ FINANCIAL_YEAR_STARTS = 4  # April
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
+# English month names, as the council's dashboards print them (not the locale's).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     year: int

@@ -13,24 +13,11 @@ from zoneinfo import ZoneInfo
 
 from servicebot.domain.kpi_rules import published
 from servicebot.domain.kpis import Dot, InRange, KpiRow, Rag, Unit
-from servicebot.domain.periods import Period
+from servicebot.domain.periods import MONTH_NAMES, Period
 
 LONDON = ZoneInfo("Europe/London")
 NOT_PUBLISHED = "–"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = MONTH_NAMES
 # Arrows point the way performance went, not the value: a lower-is-better KPI that fell has "improved" ↑.
 DOT_ARROWS = {Dot.IMPROVED: "↑", Dot.FELL: "↓", Dot.UNCHANGED: "→"}
 NEEDS_ACTION = (Rag.AMBER, Rag.RED)

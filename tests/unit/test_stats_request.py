@@ -114,3 +114,17 @@ def test_parse_when_names_what_is_not_a_span() -> None:
     assert parse_when(" WEEK ") == "week"
     with pytest.raises(InvalidInput, match="'fortnight' is not a day or a span of days"):
         parse_when("fortnight")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "stats are wrong on the dashboard",
+        "stats for the contact centre look odd to me",
+        "Stats page is broken again",
+    ],
+)
+def test_a_sentence_that_starts_with_stats_is_a_request(line: str) -> None:
+    from servicebot.chat.commands import NewQuery
+
+    assert isinstance(parse(line), NewQuery)
