@@ -171,6 +171,13 @@ def _schedule_list(args: argparse.Namespace, settings: Settings) -> int:
         stored_text = {True: "yes", False: "no (added when the scheduler starts)", None: "unknown"}[
             row["stored"]
         ]
+        if row["stored_next_run_shown"]:
+            due = (
+                " (already due: sent late when the scheduler starts, if within its grace)"
+                if row["stored_due"]
+                else ""
+            )
+            stored_text += f", waiting for {row['stored_next_run_shown']}{due}"
         print(f"  stored in the job store: {stored_text}")
     for leftover in leftovers:
         print(f"{leftover}: stored but no longer configured (removed when the scheduler starts)")
@@ -183,6 +190,7 @@ def _row(
     spec: DigestSpec, settings: Settings, stored: dict[str, datetime | None] | None, now: datetime
 ) -> dict[str, Any]:
     when = next_run(spec, settings, now)
+    waiting = (stored or {}).get(job_id(spec))
     return {
         "name": spec.name,
         "desk": spec.desk,
@@ -196,4 +204,12 @@ def _row(
         if when is None
         else f"{when.astimezone(settings.tz):{TIME}} ({settings.timezone})",
         "stored": None if stored is None else job_id(spec) in stored,
+        # What the stored job waits for: after downtime, a run already due (sent late when it starts).
+        "stored_next_run": None if waiting is None else waiting.isoformat(),
+        "stored_next_run_shown": None if waiting is None else _local(waiting, settings),
+        "stored_due": waiting is not None and waiting <= now,
     }
+
+
+def _local(at: datetime, settings: Settings) -> str:
+    return f"{at.astimezone(settings.tz):{TIME}} ({settings.timezone})"

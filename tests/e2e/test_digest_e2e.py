@@ -130,6 +130,9 @@ def test_the_serving_process_sends_a_digest_missed_while_it_was_down_once_marked
         SERVICEBOT_DATABASE_URL=cli_env(tmp_path)["SERVICEBOT_DATABASE_URL"],
     )
     _ran_before(settings, before=due - timedelta(minutes=5))
+    waiting = servicebot(tmp_path, "schedule", "list", **env).stdout
+    assert "stored in the job store: yes, waiting for " in waiting, waiting
+    assert "(already due: sent late when the scheduler starts, if within its grace)" in waiting, waiting
 
     process = _serve(tmp_path, fake, env)
     try:
