@@ -14,7 +14,7 @@ from servicebot.chat.conversation import Conversation
 from servicebot.config import ConfigError, Settings
 from servicebot.domain.clock import Clock, utc_now
 from servicebot.runtime.inbox import Inbox
-from servicebot.services.actors import Actor, Role
+from servicebot.services.actors import Actor
 from servicebot.services.alerts import AlertService
 from servicebot.services.availability import AvailabilityMetric
 from servicebot.services.digests import DigestService, EpisodeSummary, OpenEpisodes, outbox_recorder
@@ -29,6 +29,7 @@ from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
 from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
+from servicebot.services.roles import RoleDirectory
 from servicebot.services.stats import StatsService
 from servicebot.services.tickets import TicketService
 from servicebot.storage import migrate
@@ -61,9 +62,12 @@ class Services:
     digests: DigestService
     stats: StatsService
     home: HomeService
+    roles: RoleDirectory
 
     def actor(self, user_id: str) -> Actor:
-        return Actor(user_id, Role(self.settings.role_of(user_id)))
+        """Who `user_id` is: configured ids, and Slack user groups once the Slack front end has attached
+        its port (`roles.attach`)."""
+        return self.roles.actor(user_id)
 
     def health(self) -> str | None:
         """None when the bot can work; else what is wrong."""
@@ -249,6 +253,7 @@ def build_services(
         ),
         stats=stats,
         home=HomeService(settings, clock, queries, kpis, outages, training, alerts, outbox),
+        roles=RoleDirectory(settings),
     )
 
 

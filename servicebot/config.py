@@ -83,10 +83,31 @@ def _real_ids(ids: list[str]) -> list[str]:
             raise ValueError(
                 f"{user!r} is not a Slack user id; list ids as [U1, U2] or as one comma-separated string"
             )
+        if _GROUP_ID.fullmatch(user):
+            # A group's id among people's would match nobody: the group's members would not get the role.
+            raise ValueError(
+                f"{user!r} is a Slack user group id, not a person's; list it under the role's *_groups key"
+            )
     return ids
 
 
 SlackIds = Annotated[list[str], BeforeValidator(_split_ids), AfterValidator(_real_ids)]
+
+# A Slack user group ("subteam") id, as in the group's link: S followed by capitals and digits.
+_GROUP_ID = re.compile(r"S[A-Z0-9]{6,}")
+
+
+def _group_ids(ids: list[str]) -> list[str]:
+    for group in ids:
+        if not _GROUP_ID.fullmatch(group):
+            raise ValueError(
+                f"{group!r} is not a Slack user group id (S… such as S0614TZR7, as in the group's link; "
+                "a group's @handle or name will not do)"
+            )
+    return ids
+
+
+GroupIds = Annotated[list[str], BeforeValidator(_split_ids), AfterValidator(_group_ids)]
 
 
 def _one_id(user: str) -> str:
@@ -308,9 +329,36 @@ def _digest(info: ValidationInfo) -> str:
     return f"digest {name!r}: " if name else ""
 
 
+class DeskRoles(_Strict):
+    """The agents of one desk: they work its tickets only."""
+
+    agents: SlackIds = []
+    agent_groups: GroupIds = []
+
+
 class Roles(_Strict):
+    """Who has which role (`services/actors.py` says what each may do): people by Slack user id, and
+    Slack user groups whose members get the role. A flat agent is an agent of every desk; `desks` names
+    each desk's own agents."""
+
     agents: SlackIds = []
     managers: SlackIds = []
+    admins: SlackIds = []
+    agent_groups: GroupIds = []
+    manager_groups: GroupIds = []
+    admin_groups: GroupIds = []
+    desks: dict[str, DeskRoles] = {}
+
+    def groups(self) -> dict[str, str]:
+        """Every configured group id → the key that names it (for messages about that group)."""
+        named: dict[str, str] = {}
+        for key in ("admin_groups", "manager_groups", "agent_groups"):
+            for group in getattr(self, key):
+                named.setdefault(group, f"roles.{key}")
+        for desk, roles in self.desks.items():
+            for group in roles.agent_groups:
+                named.setdefault(group, f"roles.desks.{desk}.agent_groups")
+        return named
 
 
 class Alerts(_Strict):
@@ -342,6 +390,15 @@ class FileConfig(_Strict):
     roles: Roles = Roles()
     alerts: Alerts = Alerts()
     digests: tuple[DigestSpec, ...] = ()
+
+    @field_validator("roles")
+    @classmethod
+    def _role_desks_known(cls, roles: Roles, info: ValidationInfo) -> Roles:
+        desks = info.data.get("desks") or {}
+        for desk in roles.desks:
+            if desks and desk not in desks:
+                raise ValueError(f"desks.{desk}: no desk {desk!r}; choose one of: {', '.join(desks)}")
+        return roles
 
     @field_validator("services")
     @classmethod
@@ -414,6 +471,9 @@ class Settings(_Strict):
     services: tuple[Service, ...] = DEFAULT_SERVICES
     agents: frozenset[str]
     managers: frozenset[str]
+    admins: frozenset[str] = frozenset()
+    # Per-desk agents, and every role's Slack user groups, as configured (`roles:`).
+    roles: Roles = Roles()
     alerts: Alerts = Alerts()
     model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
     digests: tuple[DigestSpec, ...] = ()
@@ -478,12 +538,20 @@ class Settings(_Strict):
                 return desk
         return None
 
-    def role_of(self, user: str) -> Literal["manager", "agent", "requester"]:
+    def role_of(self, user: str) -> Literal["admin", "manager", "agent", "requester"]:
+        """The role the configured ids give `user` (Slack user groups aside: `services.roles` adds
+        those); an agent of one desk only is an agent here, `agent_desks` says of which."""
+        if user in self.admins:
+            return "admin"
         if user in self.managers:
             return "manager"
-        if user in self.agents:
+        if user in self.agents or self.agent_desks(user):
             return "agent"
         return "requester"
+
+    def agent_desks(self, user: str) -> frozenset[str]:
+        """The desks whose own agents list names `user` (`roles.desks.<desk>.agents`)."""
+        return frozenset(desk for desk, roles in self.roles.desks.items() if user in roles.agents)
 
 
 def _format_error(source: str, exc: ValidationError) -> str:
@@ -599,6 +667,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "services": file_config.services,
         "agents": frozenset(file_config.roles.agents) | env_ids("SERVICEBOT_AGENTS"),
         "managers": frozenset(file_config.roles.managers) | env_ids("SERVICEBOT_MANAGERS"),
+        "admins": frozenset(file_config.roles.admins) | env_ids("SERVICEBOT_ADMINS"),
+        "roles": file_config.roles,
         "alerts": file_config.alerts,
         "model_cache_dir": _model_cache_dir(env),
         "digests": file_config.digests,

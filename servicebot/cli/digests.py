@@ -16,6 +16,7 @@ from servicebot.config import DIGEST_CONTENTS, ConfigError, DigestSpec, Settings
 from servicebot.domain.digests import render_text
 from servicebot.domain.errors import InvalidInput
 from servicebot.runtime.scheduler import job_id, stored_jobs
+from servicebot.services.actors import OPERATOR
 from servicebot.services.digests import DigestService, next_run
 
 TIME = "%a %d %b %Y %H:%M"
@@ -62,14 +63,14 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             at = when or now
             print(_heading(spec, settings, configured, when))
             print()
-            print(render_text(service.compose(spec, at, now=at if when else now)))
+            print(render_text(service.preview(spec, at, now=at if when else now, actor=OPERATOR)))
             return 0
         if not configured:
             raise InvalidInput(
                 f"digest: no {spec.content} digest is configured for desk {spec.desk!r} (digests: in "
                 f"{settings.config_path}), so there is no channel to send it to; --dry-run shows it"
             )
-        sent = service.send_now(spec)
+        sent = service.send_now(spec, actor=OPERATOR)
         print(
             f"Recorded digest {spec.name} for {spec.channel} now (outbox key {sent.key}); "
             "the worker sends it ('servicebot outbox list' shows it)."

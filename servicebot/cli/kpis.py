@@ -26,6 +26,7 @@ from servicebot.domain.periods import Period
 from servicebot.imports.csvfile import ImportFileError
 from servicebot.kpis.definitions import KpiDefinitionsError
 from servicebot.reports import FORMATS, render
+from servicebot.services.actors import OPERATOR
 from servicebot.services.kpis import ALL_DESKS
 from servicebot.storage import migrate
 
@@ -128,7 +129,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             period = args.period or Period.containing(service.clock(), settings.tz).previous
             return _chart(args.out, service.row(args.ref, period), period)
         if args.kpi_command == "load":
-            report = service.load_definitions(args.definitions, args.values, by=args.by)
+            report = service.load_definitions(args.definitions, args.values, by=args.by, actor=OPERATOR)
             for line in report.lines():
                 print(line, file=sys.stdout if report.ok else sys.stderr)
             if report.ok:
@@ -137,7 +138,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.kpi_command == "list":
             _list(service.list(), args.format)
             return 0
-        comment = service.comment(args.ref, args.period, args.cause, args.action, args.recovery, args.by)
+        comment = service.comment(
+            args.ref, args.period, args.cause, args.action, args.recovery, args.by, actor=OPERATOR
+        )
         print(f"Commentary recorded for {comment.ref} {comment.period} by {comment.by}.")
         return 0
     finally:

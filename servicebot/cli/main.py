@@ -20,7 +20,7 @@ from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
 from servicebot.domain.tickets import Status
 from servicebot.imports.csvfile import ImportFileError
-from servicebot.services.actors import Role
+from servicebot.services.actors import OPERATOR, Role
 from servicebot.services.importers import KINDS
 from servicebot.triage.classifier import TrainingError
 from servicebot.triage.labelled import LabelledDataError
@@ -49,7 +49,12 @@ def _build_parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--user", type=_user_id, default="console-user", help="your user id (a Slack id such as U012AB3CD)"
     )
-    console.add_argument("--role", choices=[r.value for r in Role], default=None, help="default: agent")
+    console.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        default=None,
+        help="act as this role (default: agent of every desk, or the role the configuration gives --user)",
+    )
     console.add_argument("--desk", default=None, help="desk to log tickets at (default: decided by triage)")
 
     tickets = commands.add_parser("tickets", help="list or show tickets")
@@ -315,13 +320,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
             from servicebot.console.terminal import run_console
 
             role = _console_role(settings, args.user, args.role)
-            return run_console(services, user=args.user, role=role, desk=args.desk)
+            # The configured role as configured (an agent of one desk stays one); a higher --role is a
+            # trial of that role on every desk.
+            configured = services.actor(args.user)
+            desks = configured.desks if configured.role is role else None
+            return run_console(services, user=args.user, role=role, desk=args.desk, desks=desks)
         if args.command == "tickets":
             from servicebot.cli import tickets
 
             return tickets.run(args, services)
         if args.command == "import":
-            imported = services.imports.run(args.kind, args.file, dry_run=args.dry_run)
+            imported = services.imports.run(args.kind, args.file, dry_run=args.dry_run, actor=OPERATOR)
             print("\n".join(imported.lines()))
             if not args.dry_run:
                 alerts.print_alerts(services.alerts.evaluate())
@@ -351,18 +360,19 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
     raise AssertionError(f"unhandled command {args.command}")
 
 
-_RANK = {Role.REQUESTER: 0, Role.AGENT: 1, Role.MANAGER: 2}
+def _a(role: Role) -> str:
+    return "an" if role in (Role.AGENT, Role.ADMIN) else "a"
 
 
 def _console_role(settings: Settings, user: str, chosen: str | None) -> Role:
     """The console acts as `--role` (default agent, so a trial needs no configuration). A role below the one
     the configuration gives this user is refused: the bot would then refuse agent commands with "ask a team
     lead to add you to the agents role", advice that is wrong when the cause is the flag, not the roles."""
-    role = Role(chosen) if chosen else Role.AGENT
     configured = Role(settings.role_of(user))
-    if _RANK[role] < _RANK[configured]:
+    role = Role(chosen) if chosen else max(Role.AGENT, configured, key=lambda r: r.rank)
+    if role.rank < configured.rank:
         raise ConfigError(
-            f"--role {role.value}: {user} is a{'n' if configured is Role.AGENT else ''} {configured.value} "
+            f"--role {role.value}: {user} is {_a(configured)} {configured.value} "
             f"in the configuration (roles.{configured.value}s or SERVICEBOT_{configured.value.upper()}S), "
             f"so the console will not act as them with less; to see what a {role.value} sees, "
             "give another --user"

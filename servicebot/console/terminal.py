@@ -59,12 +59,14 @@ def run_console(
     desk: str | None = None,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    desks: frozenset[str] | None = None,
 ) -> int:
-    actor = Actor(user, role)
+    """`desks`: an agent's desks (None: every desk); the console has no Slack, so no user groups."""
+    actor = Actor(user, role, desks if role is Role.AGENT else None)
     interactive = stdin.isatty()
     editing = enable_line_editing(stdin)
     if interactive:
-        print(BANNER, f"You are {user} ({role.value}).", sep="\n", file=stdout)
+        print(BANNER, f"You are {user} ({actor.described()}).", sep="\n", file=stdout)
     while True:
         if editing:
             try:

@@ -34,12 +34,12 @@ from servicebot.domain.alerts import (
 )
 from servicebot.domain.availability import Outage
 from servicebot.domain.clock import Clock
-from servicebot.domain.errors import InvalidInput, NotAllowed, NotFound
+from servicebot.domain.errors import InvalidInput, NotFound
 from servicebot.domain.kpis import ActivityRow, Commentary, KpiDefinition, KpiRow, Unit
 from servicebot.domain.message import Code, Message, Strong, User, say, to_data
 from servicebot.domain.outbox import Notice
 from servicebot.domain.periods import Period
-from servicebot.services.actors import Actor, Role
+from servicebot.services.actors import Actor, Permission, require
 from servicebot.services.kpis import KpiService
 from servicebot.services.outages import OutageService
 from servicebot.storage import alerts as store
@@ -577,15 +577,16 @@ class AlertService:
             service = ref.removeprefix(rules.OUTAGE)
             owners, director = _availability_people(service, list(definitions.values()))
             # A service being out is the whole desk's business: any agent may take it on.
-            by_role, who = actor.is_staff, "agents"
+            action = Permission.ANSWER_OUTAGE_ALERT
+            named = f"the owners of {service}'s availability KPI, their director"
         else:
             definition = definitions.get(ref)
             owners = definition.owners if definition else ()
             director = definition.director if definition else ""
-            by_role, who = actor.role is Role.MANAGER, f"{ref}'s owners, its director or a manager"
+            action, named = Permission.ANSWER_ALERT, f"{ref}'s owners, its director"
         director_id = self.settings.alerts.directors.get(director)
-        if actor.id not in {*owners, director_id} and not by_role:
-            raise NotAllowed(f"Only {who} can {verb} alert #{episode_id}.")
+        people = {*owners} | ({director_id} if director_id else set())
+        require(actor, action, owners=people, owners_named=named, verb=f"{verb} alert #{episode_id}")
         return record
 
     # -- what people read ----------------------------------------------------------------------------------

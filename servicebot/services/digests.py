@@ -23,6 +23,7 @@ from servicebot.domain.outbox import Notice, Upload
 from servicebot.domain.periods import Period
 from servicebot.reports import render
 from servicebot.reports.figures import dot_word, figure, local_time, month_name
+from servicebot.services.actors import OPERATOR, Actor, Permission, require
 from servicebot.services.kpis import KpiService
 from servicebot.services.outages import OutageService
 from servicebot.services.stats import DeskStats, StatsService
@@ -145,9 +146,11 @@ class DigestService:
         recorded = self.record(key, digest, thread_of(spec))
         return Run(name, key, Outcome.RECORDED if recorded else Outcome.ALREADY, digest)
 
-    def send_now(self, spec: DigestSpec) -> Run:
+    def send_now(self, spec: DigestSpec, *, actor: Actor = OPERATOR) -> Run:
         """Record the digest now, by hand (`servicebot digest` without --dry-run): its own key, so it is
-        neither taken for nor stops the scheduled one."""
+        neither taken for nor stops the scheduled one. On request, so the person asking must be allowed
+        (the command line's operator is)."""
+        require(actor, Permission.SEND_DIGEST)
         now = self.clock()
         key = f"digest:{spec.name}:by-hand:{now.astimezone(spec.tz):%Y-%m-%dT%H:%M:%S%z}"
         digest = self.compose(spec, now, now=now, by_hand=True)
@@ -159,6 +162,14 @@ class DigestService:
 
     def next_run(self, spec: DigestSpec, after: datetime) -> datetime | None:
         return next_run(spec, self.settings, after)
+
+    def preview(
+        self, spec: DigestSpec, at: datetime, *, now: datetime | None = None, actor: Actor = OPERATOR
+    ) -> Digest:
+        """The digest as it would be at `at`, recorded nowhere (`servicebot digest --dry-run`): it shows a
+        desk's figures, so only to those allowed to ask for them."""
+        require(actor, Permission.SEND_DIGEST)
+        return self.compose(spec, at, now=now)
 
     # -- what a digest says ----------------------------------------------------------------------------
     def compose(

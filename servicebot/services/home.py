@@ -10,11 +10,11 @@ from datetime import datetime
 from servicebot.config import Settings
 from servicebot.domain.availability import Outage
 from servicebot.domain.clock import Clock
-from servicebot.domain.errors import NotAllowed, NotFound
+from servicebot.domain.errors import NotFound
 from servicebot.domain.kpis import KpiRow
 from servicebot.domain.periods import Period
 from servicebot.domain.tickets import Ticket
-from servicebot.services.actors import Actor, Role
+from servicebot.services.actors import Actor, Permission, Role, allowed, require
 from servicebot.services.alerts import AlertService, AlertView
 from servicebot.services.kpis import KpiService
 from servicebot.services.outages import OutageService
@@ -37,7 +37,7 @@ class Home:
     kpis: tuple[KpiRow, ...]  # the KPIs this person owns (`owners` in the definitions)
     outages: tuple[Outage, ...]
     service_titles: dict[str, str]
-    taught: tuple[StoredExample, ...] | None  # managers only; None: not theirs to see
+    taught: tuple[StoredExample, ...] | None  # managers and admins; None: not theirs to see
     generated_at: datetime
     alerts: tuple[AlertView, ...] = ()  # open breach alerts on their KPIs (managers: all of them)
     latest_digest: LatestDigest | None = None
@@ -85,7 +85,11 @@ class HomeService:
             kpis=owned,
             outages=tuple(self.outages.open_outages()),
             service_titles={s.id: s.title for s in self.settings.services},
-            taught=tuple(self.training.taught(limit=TAUGHT_SHOWN)) if actor.role is Role.MANAGER else None,
+            taught=(
+                tuple(self.training.taught(limit=TAUGHT_SHOWN))
+                if allowed(actor, Permission.REVOKE_TAUGHT)
+                else None
+            ),
             generated_at=now,
             alerts=self._alerts(actor),
             latest_digest=self._latest_digest(),
@@ -94,7 +98,7 @@ class HomeService:
     def _alerts(self, actor: Actor) -> tuple[AlertView, ...]:
         """Theirs to answer: alerts whose first message went to them; a manager answers any."""
         views = self.alerts.listed(open_only=True, limit=ALERTS_SHOWN)
-        if actor.role is Role.MANAGER:
+        if allowed(actor, Permission.ANSWER_ALERT):
             return tuple(views)
         return tuple(v for v in views if any(r.to == actor.id for r in v.record.recipients))
 
@@ -112,7 +116,6 @@ class HomeService:
 
     def revoke(self, actor: Actor, example_id: int) -> None:
         """Undo one taught example (as `servicebot intents revoke ID` does), for a manager."""
-        if actor.role is not Role.MANAGER:
-            raise NotAllowed("Only managers can revoke what triage has been taught.")
+        require(actor, Permission.REVOKE_TAUGHT)
         if not self.training.revoke([example_id], actor.id, "revoked from the App Home"):
             raise NotFound(f"Taught example #{example_id} is not there or was revoked already.")

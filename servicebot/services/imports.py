@@ -22,6 +22,7 @@ from servicebot.domain.clock import Clock
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.kpis import KpiDefinition
 from servicebot.imports.csvfile import Parsed, RowProblem, read_text
+from servicebot.services.actors import OPERATOR, Actor, Permission, require
 from servicebot.storage.db import Database
 
 
@@ -105,7 +106,9 @@ class ImportService:
         self.importers = {importer.kind: importer for importer in importers}
         self._kpi_definitions = kpi_definitions
 
-    def run(self, kind: str, path: Path, *, dry_run: bool = False) -> ImportReport:
+    def run(self, kind: str, path: Path, *, dry_run: bool = False, actor: Actor = OPERATOR) -> ImportReport:
+        """An admin's (the command line's operator is one): imports change figures on every desk."""
+        require(actor, Permission.IMPORT_DATA)
         importer = self.importers.get(kind)
         if importer is None:
             raise InvalidInput(f"nothing imports {kind!r}; choose one of {', '.join(sorted(self.importers))}")

@@ -43,6 +43,7 @@ from servicebot.kpis.definitions import (
     default_definitions,
     load_definitions,
 )
+from servicebot.services.actors import OPERATOR, Actor, Permission, require
 from servicebot.services.imports import ImportContext, Importer, Written
 from servicebot.storage import kpis as store
 from servicebot.storage.db import Database
@@ -150,9 +151,12 @@ class KpiService:
         with self.db.read() as session:
             return self.definitions_in(session)
 
-    def load_definitions(self, path: Path, values_path: Path | None = None, by: str = "cli") -> LoadReport:
+    def load_definitions(
+        self, path: Path, values_path: Path | None = None, by: str = "cli", *, actor: Actor = OPERATOR
+    ) -> LoadReport:
         """Validate the definitions (and the values against them) first; then replace the set and write the
-        values in one transaction. Any problem and nothing is written."""
+        values in one transaction. Any problem and nothing is written. An admin's (the command line's)."""
+        require(actor, Permission.LOAD_KPIS)
         name = str(path)
         definitions = load_definitions(path, known_sources=self.known_sources, desks=self.settings.desks)
         uncomputable = []
@@ -208,10 +212,22 @@ class KpiService:
 
     # -- commentary --------------------------------------------------------------------------------------
     def comment(
-        self, ref: str, period: Period, cause: str, action: str, recovery: date | None, by: str
+        self,
+        ref: str,
+        period: Period,
+        cause: str,
+        action: str,
+        recovery: date | None,
+        by: str,
+        *,
+        actor: Actor = OPERATOR,
     ) -> Commentary:
-        """The owner's cause, action and expected recovery for a KPI's figure in a month."""
+        """The owner's cause, action and expected recovery for a KPI's figure in a month: its owners' or a
+        manager's to give (the command line's operator records it for them, `--by`)."""
         with self.db.transaction() as session:
+            known = self.definitions_by_ref_in(session)
+            owners = known[ref].owners if ref in known else ()
+            require(actor, Permission.COMMENT_KPI, owners=owners, owners_named=f"{ref}'s owners")
             return self.comment_in(session, ref, period, cause, action, recovery, by)
 
     def comment_in(

@@ -20,7 +20,7 @@ from servicebot.domain.clock import Clock, utc_now
 from servicebot.domain.errors import InvalidInput
 from servicebot.domain.message import Code, Message, Strong, User, say
 from servicebot.imports.outages import COLUMNS, KIND, parse_outages
-from servicebot.services.actors import Actor, require_staff
+from servicebot.services.actors import Actor, Permission, require
 from servicebot.services.imports import ImportContext, Importer, Written
 from servicebot.storage import outages as outage_rows
 from servicebot.storage.db import Database
@@ -42,7 +42,7 @@ class OutageService:
         self.clock = clock
 
     def start(self, service_id: str, actor: Actor, note: str = "") -> OutageOutcome:
-        require_staff(actor, "record outages")
+        require(actor, Permission.RECORD_OUTAGE)
         service = self.settings.service(service_id.lower())
         now = self.clock()
         note = " ".join(note.split())
@@ -87,7 +87,7 @@ class OutageService:
         return OutageOutcome(outage, service, message)
 
     def end(self, service_id: str, actor: Actor) -> OutageOutcome:
-        require_staff(actor, "record outages")
+        require(actor, Permission.RECORD_OUTAGE)
         service = self.settings.service(service_id.lower())
         now = self.clock()
         with self.db.transaction() as session:

@@ -15,11 +15,9 @@ from datetime import datetime
 from servicebot.config import Settings
 from servicebot.domain.clock import Clock
 from servicebot.domain.days import DayRange, When, days_of
-from servicebot.domain.errors import NotAllowed
 from servicebot.domain.kpis import KpiRow, Measure, Rag
-from servicebot.domain.message import Code
 from servicebot.domain.periods import Period
-from servicebot.services.actors import Actor, Role
+from servicebot.services.actors import Actor, Permission, require
 from servicebot.services.kpis import KpiService
 from servicebot.services.metrics import METRICS, Figure, MetricsService
 from servicebot.storage.metrics import OpenTicket
@@ -95,21 +93,6 @@ def why_headline(row: KpiRow) -> str:
     return "the desk's first KPI; none is RED or AMBER"
 
 
-def require_manager(actor: Actor) -> None:
-    """Desk-wide figures are for managers: the check every front end goes through."""
-    if actor.role is not Role.MANAGER:
-        raise NotAllowed(
-            "Desk-wide stats are for managers (roles.managers in servicebot.yaml or SERVICEBOT_MANAGERS; "
-            "a Slack user group will count too once roles come from Slack). For your own tickets, say ",
-            Code("mine"),
-            " (or ",
-            Code("my tickets"),
-            "); ",
-            Code("status"),
-            " shows the open tickets by queue.",
-        )
-
-
 class StatsService:
     def __init__(self, settings: Settings, clock: Clock, metrics: MetricsService, kpis: KpiService) -> None:
         self.settings = settings
@@ -119,7 +102,7 @@ class StatsService:
 
     def desk_stats(self, actor: Actor, when: When, asked: str, desk: str | None = None) -> DeskStats:
         """The desk's stats over the days `when` means today (the default desk if none is named)."""
-        require_manager(actor)
+        require(actor, Permission.VIEW_STATS)
         known = self.settings.desk(desk) if desk else self.settings.default_desk
         now = self.clock()
         days, to_date = days_of(when, now.astimezone(self.settings.tz).date())

@@ -16,7 +16,7 @@ from servicebot.domain.clock import Clock, utc_now
 from servicebot.domain.errors import InvalidInput, NotFound
 from servicebot.domain.message import Message, Strong, User, say
 from servicebot.domain.tickets import EventKind, Ticket, TriageDecision, format_ref
-from servicebot.services.actors import Actor, require_requester_or_staff, require_staff
+from servicebot.services.actors import Actor, Permission, require
 from servicebot.storage import tickets as ticket_rows
 from servicebot.storage.db import Database
 from servicebot.storage.facts import FactsProjection
@@ -58,7 +58,7 @@ class TicketService:
         taught: list[tuple[str, str | None, str]] = []
 
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_requester_or_staff(actor, ticket, "choose what this is about")
+            _follow(actor, ticket, "choose what it is about")
             ticket.triage(self._decision(ticket, intent_id, "picked"), actor.id, now)
             if intent_id is not None:
                 taught.append(("pick", None, actor.id))
@@ -70,7 +70,7 @@ class TicketService:
         taught: list[tuple[str, str | None, str]] = []
 
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, "change a ticket's intent")
+            require(actor, Permission.CORRECT_TRIAGE, desk=ticket.desk)
             previous = ticket.intent
             ticket.change_intent(self._decision(ticket, intent_id, "corrected"), actor.id, now)
             if intent_id != previous:
@@ -81,7 +81,7 @@ class TicketService:
 
     def assign(self, ticket_id: int, actor: Actor, assignee: str | None = None) -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, "assign tickets")
+            _work(actor, ticket, "assign tickets")
             ticket.assign(assignee or actor.id, actor.id, now)
             return say(f"{ticket.ref} is assigned to ", User(assignee or actor.id), ".")
 
@@ -89,7 +89,7 @@ class TicketService:
 
     def resolve(self, ticket_id: int, actor: Actor, note: str = "") -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, "resolve tickets")
+            _work(actor, ticket, "resolve tickets")
             ticket.resolve(actor.id, now, note=note.strip()[:500])
             return say(f"{ticket.ref} is resolved by ", User(actor.id), ".")
 
@@ -104,7 +104,7 @@ class TicketService:
 
     def _move(self, ticket_id: int, actor: Actor, to_queue: str | None, note: str, asked: str) -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, f"{asked} tickets")
+            _work(actor, ticket, f"{asked} tickets")
             desk = self.settings.desk(ticket.desk)
             target = to_queue or desk.second_line_queue
             queue = desk.queue(target)
@@ -122,7 +122,7 @@ class TicketService:
 
     def reopen(self, ticket_id: int, actor: Actor, reason: str = "") -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_requester_or_staff(actor, ticket, "reopen it")
+            _follow(actor, ticket, "reopen it")
             ticket.reopen(actor.id, now, reason.strip()[:500])
             return say(f"{ticket.ref} is reopened.")
 
@@ -130,7 +130,7 @@ class TicketService:
 
     def self_help_result(self, ticket_id: int, actor: Actor, fixed: bool) -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_requester_or_staff(actor, ticket, "answer the self-help question")
+            _follow(actor, ticket, "answer the self-help question")
             ticket.self_help_result(actor.id, fixed, now)
             if fixed:
                 return say(f"Glad that fixed it. {ticket.ref} is resolved.")
@@ -140,7 +140,7 @@ class TicketService:
 
     def follow_up(self, ticket_id: int, actor: Actor, note: str = "") -> Outcome:
         def apply(ticket: Ticket, now: datetime) -> Message:
-            require_staff(actor, "record a callback or follow-up")
+            _work(actor, ticket, "record a callback or follow-up")
             ticket.follow_up(actor.id, now, note.strip()[:500])
             return say(f"Follow-up contact recorded on {ticket.ref}.")
 
@@ -153,7 +153,7 @@ class TicketService:
             if source is None:
                 # A typed `note` is for the requester and agents. A reply in the ticket's Slack thread
                 # (a `source`) is recorded whoever writes it: a colleague's "same here" is part of the story.
-                require_requester_or_staff(actor, ticket, "add a note to it")
+                _follow(actor, ticket, "add a note to it")
             role = "requester" if actor.id == ticket.requester else actor.role.value
             cleaned = clean_for_ticket(text)
             if not ticket.comment(actor.id, cleaned, now, role, source):
@@ -236,3 +236,18 @@ class TicketService:
                 if attempt == _RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
+
+
+def _work(actor: Actor, ticket: Ticket, verb: str) -> None:
+    require(actor, Permission.WORK_TICKET, desk=ticket.desk, verb=verb)
+
+
+def _follow(actor: Actor, ticket: Ticket, verb: str) -> None:
+    require(
+        actor,
+        Permission.FOLLOW_TICKET,
+        desk=ticket.desk,
+        requester=ticket.requester,
+        verb=verb,
+        subject=ticket.ref,
+    )

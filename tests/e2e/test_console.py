@@ -42,7 +42,7 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
     result = servicebot(tmp_path, "console", "--user", "U0STAFF1", "--role", "requester", stdin=script)
     replies = result.stdout.strip().split("\n\n")
     assert replies[0].startswith("Logged T-00001")
-    assert replies[1].startswith("Sorry: Only service desk agents")
+    assert replies[1].startswith("Sorry: Only agents of the ict desk (or a manager) can resolve tickets.")
     assert replies[2].startswith("Sorry: T-00001 is not resolved")
 
 

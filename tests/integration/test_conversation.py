@@ -339,7 +339,7 @@ def test_refusals_name_the_verb_typed_and_notes_are_for_the_ticket_s_people(serv
     assert isinstance(transfer, TextReply) and "can transfer tickets" in str(transfer.text)
     stranger = services.conversation.handle("note T-00001 hello", Actor("U0STRANGER"), SOURCE)
     assert isinstance(stranger, TextReply) and not stranger.ok
-    assert "Only the person who raised T-00001 or an agent" in str(stranger.text)
+    assert "Only the person who raised T-00001 or agents of the ict desk" in str(stranger.text)
     agent = services.actor(AGENT)
     services.conversation.handle("resolve T-00001", agent, SOURCE)
     escalate = services.conversation.handle("escalate T-00001", agent, SOURCE)
