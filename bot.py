@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 import handlers
 import handlers.connect
 import handlers.http
+import handlers.roles
 import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
@@ -58,6 +59,9 @@ def build_slack_app(services: Services) -> SlackApp:
         raise ConfigError("SLACK_BOT_TOKEN: required to connect to Slack")
     client = slack_client(settings)
     bot_user_id = handlers.connect.check_bot_token(client, settings)
+    groups = handlers.roles.SlackGroupMembers(settings)
+    handlers.roles.check_groups(groups, settings)
+    services.roles.attach(groups)
     # Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (the one that carries
     # our base URL, timeout and retries) and then warns at every start that the token is unused.
     # The token it read is the client's own, so the warning is noise: that one message is dropped.
@@ -87,6 +91,7 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
     scheduler: DigestScheduler | None = None
     try:
         client = slack_client(settings)
+        services.roles.attach(handlers.roles.SlackGroupMembers(settings))
         context = handlers.SlackContext(
             services=services, client=client, bot_user_id=handlers.connect.bot_user_id(client)
         )

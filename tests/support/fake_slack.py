@@ -193,15 +193,18 @@ class FakeSlack:
         *,
         users: Mapping[str, Mapping[str, Any]] | None = None,
         channels: Mapping[str, str] | None = None,
+        usergroups: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """``users`` maps user id to fields overriding the generated profile (e.g. ``real_name``);
         ``channels`` maps channel id to name. Unlisted but well-formed ids still resolve, because
-        tests routinely invent ids and Slack would know them."""
+        tests routinely invent ids and Slack would know them. ``usergroups`` maps a user group id
+        (``S…``) to its members; any other group is ``no_such_subteam``, as Slack says of one it lacks."""
         self.valid_tokens: frozenset[str] = frozenset(
             valid_tokens if valid_tokens is not None else {BOT_TOKEN}
         )
         self._users: dict[str, dict[str, Any]] = {uid: dict(u) for uid, u in (users or {}).items()}
         self._channels: dict[str, str] = {"C0ICTHELP": "ict-help", **(channels or {})}
+        self._usergroups: dict[str, list[str]] = {g: list(m) for g, m in (usergroups or {}).items()}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -305,6 +308,11 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self._calls if c.method == method]
+
+    def set_usergroup(self, group: str, members: Iterable[str]) -> None:
+        """Who is in a user group from now on (a group a test adds, or changes, while the bot runs)."""
+        with self._lock:
+            self._usergroups[group] = list(members)
 
     def add_message(self, channel: str, ts: str, text: str, user: str, thread_ts: str | None = None) -> None:
         """A message a person posted, so history and replies can find it (the app only gets events)."""
@@ -856,6 +864,15 @@ def _users_info(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     return {"user": fake._user(user_id)}
 
 
+def _usergroups_users_list(fake: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    """A user group's members' ids, as Slack's ``usergroups.users.list`` answers (``include_disabled``
+    aside: every fake group is enabled)."""
+    group = str(_require(args, "usergroup", "invalid_arguments"))
+    if group not in fake._usergroups:
+        raise _SlackError("no_such_subteam")
+    return {"users": list(fake._usergroups[group])}
+
+
 _METHODS: Final[dict[str, _Handler]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _chat_post_message,
@@ -870,6 +887,7 @@ _METHODS: Final[dict[str, _Handler]] = {
     "conversations.history": _conversations_history,
     "conversations.replies": _conversations_replies,
     "users.info": _users_info,
+    "usergroups.users.list": _usergroups_users_list,
     "files.getUploadURLExternal": _files_get_upload_url_external,
     "files.completeUploadExternal": _files_complete_upload_external,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -72,10 +72,17 @@ class LiveApp:
 
 
 @contextmanager
-def live_app(tmp_path: Path, *, worker_process: bool = False, **env: str) -> Iterator[LiveApp]:
+def live_app(
+    tmp_path: Path,
+    *,
+    worker_process: bool = False,
+    usergroups: Mapping[str, Iterable[str]] | None = None,
+    **env: str,
+) -> Iterator[LiveApp]:
     """The web app as `serve_http` runs it. The worker runs in a thread of this process (same code,
-    retries after 0.1 s instead of 5 s) unless `worker_process`, which starts the production process."""
-    with FakeSlack() as slack:
+    retries after 0.1 s instead of 5 s) unless `worker_process`, which starts the production process.
+    `usergroups`: the Slack user groups the fake Slack knows, with their members."""
+    with FakeSlack(usergroups=usergroups) as slack:
         settings = make_settings(
             tmp_path,
             SLACK_BOT_TOKEN=BOT_TOKEN,
