@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test lint typecheck test-sqlite test-postgresql bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ServiceBot needs Python 3.11 or newer")'
@@ -31,10 +31,23 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy servicebot handlers intents bot.py
 
-unit: $(STAMP)
+# The whole suite on SQLite, then the integration and end-to-end tests again on PostgreSQL (unit tests
+# touch no database): a throwaway server started from the system's binaries (tests/support/postgres.py).
+test-sqlite: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test-postgresql: $(STAMP)
+	@if $(BIN)/python -m tests.support.postgres >/dev/null; then \
+		echo "SERVICEBOT_TEST_BACKEND=postgresql $(BIN)/pytest tests/integration tests/e2e"; \
+		SERVICEBOT_TEST_BACKEND=postgresql $(BIN)/pytest tests/integration tests/e2e; \
+	elif [ -n "$$SERVICEBOT_REQUIRE_POSTGRESQL" ]; then \
+		$(BIN)/python -m tests.support.postgres; exit 1; \
+	else \
+		echo "*** SKIPPED the PostgreSQL pass: $$($(BIN)/python -m tests.support.postgres)."; \
+		echo "*** Install PostgreSQL's server (e.g. apt-get install postgresql) to run it; .ci/run does."; \
+	fi
+
+test: lint typecheck test-sqlite test-postgresql
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_events

@@ -23,6 +23,7 @@ import servicebot.cli
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
+from servicebot.runtime.leader import Leadership, election_for
 from servicebot.runtime.scheduler import DigestScheduler
 from servicebot.runtime.serving import POLL_SECONDS, CannotListen, Stop, serve_wsgi, stop_on_signals
 from servicebot.runtime.supervisor import WorkerProcess
@@ -88,7 +89,7 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
     # APScheduler says every start, run and stop at INFO; ours says what a run did when it did something.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     services = build_services(settings, upgrade_schema=False)
-    scheduler: DigestScheduler | None = None
+    leadership: Leadership | None = None
     try:
         client = slack_client(settings)
         services.roles.attach(handlers.roles.SlackGroupMembers(settings))
@@ -96,8 +97,23 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
             services=services, client=client, bot_user_id=handlers.connect.bot_user_id(client)
         )
         services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
-        # Beside the relay that sends what they record: the configured digests, and the breach alerts'
-        # evaluation (at start, then every `alerts.evaluate_every_minutes`); stopped with the worker.
+        leadership = scheduled_work(services)
+        leadership.start()
+        handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
+    finally:
+        if leadership is not None:
+            leadership.stop()
+        services.close()
+
+
+def scheduled_work(services: Services) -> Leadership:
+    """The configured digests and the breach alerts' evaluation (at start, then every
+    `alerts.evaluate_every_minutes`), run by the worker of the one replica elected leader, beside the relay
+    that sends what they record; another replica's worker takes over when the leader stops or dies."""
+    settings = services.settings
+    running: list[DigestScheduler] = []
+
+    def elected() -> None:
         scheduler = DigestScheduler(
             services.digests,
             services.db.engine,
@@ -106,11 +122,13 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
             alerts_every_minutes=settings.alerts.evaluate_every_minutes,
         )
         scheduler.start()
-        handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown()
-        services.close()
+        running.append(scheduler)
+
+    def deposed() -> None:
+        while running:
+            running.pop().shutdown()
+
+    return Leadership(election_for(services.db, services.digests.clock), elected, deposed)
 
 
 def start_worker_process(settings: Settings, services: Services, check_every: float = 2.0) -> WorkerProcess:

@@ -19,10 +19,10 @@ from handlers.blocks.alerts import ACK, COMMENT_VIEW, SNOOZE, commentary_view
 from handlers.context import SlackContext
 from handlers.payloads import BlockActions, describe
 from servicebot.chat.alerts import AlertCommand
+from servicebot.domain.ids import is_row_id
 from servicebot.services.intake import Source
 
 ALERT_ACTIONS = frozenset({ACK, SNOOZE})
-_MAX_ID = 2**63 - 1  # the largest id a database row can have
 
 
 def _episode_id(text: str) -> int | None:
@@ -31,7 +31,7 @@ def _episode_id(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
         return None
     number = int(text)
-    return number if 1 <= number <= _MAX_ID else None
+    return number if is_row_id(number) else None
 
 
 def process_alert_action(ctx: SlackContext, payload: BlockActions) -> None:

@@ -1,8 +1,13 @@
-"""Shared fixtures: real settings from the example config, a real SQLite file, a controllable clock."""
+"""Shared fixtures: real settings from the example config, a real database, a controllable clock.
+
+The database is a SQLite file, or a PostgreSQL database of the test's own on a throwaway server when the
+suite runs with SERVICEBOT_TEST_BACKEND=postgresql (`make test` runs it both ways when PostgreSQL is
+installed). Tests get their databases from `database_url`, so one suite checks both backends."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,12 +17,76 @@ import pytest
 
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import Settings, load_settings
+from tests.support import postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "servicebot.example.yaml"
 AGENT, MANAGER, REQUESTER = "U0AGENT01", "U0MANAGER1", "U0REQUESTER"
 # Trained triage models are cached by content, so tests share them safely; never in the user's own cache.
 MODEL_CACHE = Path(tempfile.gettempdir()) / f"servicebot-test-models-{os.getuid()}"
+BACKENDS = ("sqlite", "postgresql")
+BACKEND = os.environ.get("SERVICEBOT_TEST_BACKEND", "sqlite")
+if BACKEND not in BACKENDS:
+    raise SystemExit(f"SERVICEBOT_TEST_BACKEND must be one of {', '.join(BACKENDS)}, not {BACKEND!r}")
+_databases: dict[tuple[Path, str], str] = {}
+_made_by_test: list[tuple[Path, str]] | None = None
+
+
+def database_url(tmp_path: Path, name: str = "servicebot") -> str:
+    """The URL of the test's database called `name`: the same one each time it is asked for with the same
+    directory and name (a restart finds its data), a new one for a new directory."""
+    if BACKEND == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '.db')}"
+    key = (tmp_path, name)
+    if key not in _databases:
+        _databases[key] = postgres.server().new_database()
+        if _made_by_test is not None:
+            _made_by_test.append(key)
+    return _databases[key]
+
+
+def copy_database(source: Path, target: Path, name: str = "servicebot") -> None:
+    """Make `target`'s database `name` a copy of `source`'s: a fixture's database built once, copied for
+    each test. On SQLite its files; on PostgreSQL a CREATE DATABASE from it as the template."""
+    if BACKEND == "sqlite":
+        for made in source.glob(f"{name}*.db"):
+            shutil.copy(made, target / made.name)
+        return
+    original = database_url(source, name).rsplit("/", 1)[1]
+    _databases[(target, name)] = postgres.server().new_database(copy_of=original)
+    if _made_by_test is not None:
+        _made_by_test.append((target, name))
+
+
+# What a command that only reads says when there is no ServiceBot database where it was pointed: on SQLite
+# no file at the path; on PostgreSQL a database with no ServiceBot tables in it.
+NO_DATABASE = "no ServiceBot database at" if BACKEND == "postgresql" else "no database at"
+
+
+def on_postgresql() -> bool:
+    return BACKEND == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND == "postgresql":
+        skip = pytest.mark.skip(reason="checks SQLite itself (its files, pragmas or locking)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """The PostgreSQL databases made during a test are dropped after it (an empty one is about 7 MB, and
+    the suite makes a thousand); those made for wider-scoped fixtures, set up before this, stay."""
+    global _made_by_test
+    _made_by_test = []
+    yield
+    made, _made_by_test = _made_by_test, None
+    for key in made:
+        url = _databases.pop(key, None)
+        if url is not None:
+            postgres.server().execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 class Clock:
@@ -37,7 +106,7 @@ class Clock:
 def make_settings(tmp_path: Path, **env: str) -> Settings:
     values = {
         "SERVICEBOT_CONFIG": str(EXAMPLE_CONFIG),
-        "SERVICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'servicebot.db'}",
+        "SERVICEBOT_DATABASE_URL": database_url(tmp_path),
         "SERVICEBOT_AGENTS": AGENT,
         "SERVICEBOT_MANAGERS": MANAGER,
         "SERVICEBOT_MODEL_CACHE": str(MODEL_CACHE),

@@ -18,6 +18,7 @@ from servicebot.cli import alerts, digests, kpis, metrics, outbox
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
+from servicebot.domain.ids import MAX_ROW_ID
 from servicebot.domain.tickets import Status
 from servicebot.imports.csvfile import ImportFileError
 from servicebot.services.actors import OPERATOR, Role
@@ -164,9 +165,6 @@ def _whole(text: str, low: int, high: int) -> int:
 # A listing past a hundred thousand rows is an export, not a look; bounded, the number always fits the
 # 64-bit integer a SQL LIMIT takes (a bigger one was an OverflowError from the driver).
 MAX_LIMIT = 100_000
-# Row ids are 64-bit integers in SQLite and PostgreSQL: a larger number cannot name a row, and handed to
-# the driver it is an OverflowError rather than "not found".
-MAX_ROW_ID = 2**63 - 1
 
 
 def _limit(text: str) -> int:

@@ -37,6 +37,7 @@ class Message:
     sent_at: datetime | None = None
     last_error: str | None = None
     result: dict[str, Any] | None = None
+    claimed_until: datetime | None = None  # a claimed message is its relay's until then
 
 
 # What the core asks to send, in its own terms: the front end renders it (Block Kit in Slack) at delivery.

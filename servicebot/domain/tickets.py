@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from servicebot.domain.errors import UserError
+from servicebot.domain.ids import is_row_id
 from servicebot.domain.message import Code, User
 
 SYSTEM_ACTOR = "servicebot"
@@ -78,7 +79,7 @@ def format_ref(ticket_id: int) -> str:
 def parse_ref(text: str) -> int:
     """Accept what people type: T-00042, t-42, #42, 42."""
     match = _REF.match(text)
-    if not match or int(match.group(1)) == 0:
+    if not match or not is_row_id(int(match.group(1))):
         raise TicketRuleError(f"{text.strip()!r} is not a ticket id; ticket ids look like T-00042")
     return int(match.group(1))
 

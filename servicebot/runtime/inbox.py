@@ -9,8 +9,11 @@ write-lock acquisition per batch instead of one per request, which keeps acknowl
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -34,6 +37,12 @@ class PendingRequest:
     payload: dict[str, Any]
     received_at: datetime
     attempts: int
+    claimed_until: datetime | None = None  # a claimed request is this worker's until then, no longer
+
+
+def holder_id() -> str:
+    """Who holds a claim or a lease: this process, told apart from any other on any machine."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -73,10 +82,23 @@ class InFlight:
 
 
 class Inbox:
-    def __init__(self, db: Database, clock: Clock, retry_base: timedelta = timedelta(seconds=5)) -> None:
+    """`claim_for`: how long a worker has the requests it claims. Workers on several replicas share one
+    inbox; a claim that lapses (its worker died, or stalled that long) is taken by the next worker to look,
+    so a request is never stranded for longer than this, and never done by two workers at once while the
+    first is alive: a worker skips what it claimed once its claim has run out."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        retry_base: timedelta = timedelta(seconds=5),
+        claim_for: timedelta = timedelta(seconds=60),
+    ) -> None:
         self.db = db
         self.clock = clock
         self.retry_base = retry_base
+        self.claim_for = claim_for
+        self.holder = holder_id()
         # Called after new requests are stored, e.g. to wake a worker process at once instead of at its
         # next poll.
         self.notify: Callable[[], None] = lambda: None
@@ -109,10 +131,42 @@ class Inbox:
         return backoff
 
     def due(self, limit: int = 50) -> list[PendingRequest]:
-        """Work to do now, oldest first."""
+        """Work to do now that no worker has in hand, oldest first (a look: nothing is claimed)."""
         with self.db.read() as session:
             rows = inbox_rows.due_inbound(session, self.clock(), max_attempts=MAX_ATTEMPTS, limit=limit)
         return [PendingRequest(r.key, r.kind, dict(r.payload), r.received_at, r.attempts) for r in rows]
+
+    def claim(self, limit: int = 50) -> list[PendingRequest]:
+        """Work to do now, oldest first, claimed for this worker for `claim_for`.
+
+        A look first, without the write lock: an idle worker polling SQLite every second must not queue
+        behind, or hold up, the acknowledgements' writes."""
+        if not self.due(1):
+            return []
+        now = self.clock()
+        with self.db.transaction() as session:
+            rows = inbox_rows.claim_inbound(
+                session,
+                now,
+                holder=self.holder,
+                until=now + self.claim_for,
+                max_attempts=MAX_ATTEMPTS,
+                limit=limit,
+            )
+            return [
+                PendingRequest(r.key, r.kind, dict(r.payload), r.received_at, r.attempts, r.claimed_until)
+                for r in rows
+            ]
+
+    def release(self, requests: list[PendingRequest]) -> None:
+        """Let go of claimed requests not done (the worker is stopping): due again for any worker now."""
+        if requests:
+            with self.db.transaction() as session:
+                inbox_rows.release_inbound(session, [r.key for r in requests], self.holder)
+
+    def still_mine(self, request: PendingRequest) -> bool:
+        """Whether this worker's claim on `request` holds (an unclaimed request is anyone's)."""
+        return request.claimed_until is None or self.clock() < request.claimed_until
 
     def close(self) -> None:
         if self._writer is not None:

@@ -11,6 +11,7 @@ import logging
 from typing import Any, Protocol
 
 from servicebot.domain.outbox import Attempt, Status, TryAgain
+from servicebot.runtime.inbox import holder_id
 from servicebot.services.outbox import OutboxService
 
 log = logging.getLogger("servicebot.outbox")
@@ -36,42 +37,53 @@ class Relay:
         self.sender = sender
         self.batch = batch
         self.give_up_pass_after = give_up_pass_after
+        self.holder = holder_id()
 
     def run_once(self, stop: Stop | None = None) -> int:
         """Try each message that is due now; returns how many were sent. A thread whose message is to be
-        tried again sends nothing after it until it goes; one given up on no longer holds its thread."""
+        tried again sends nothing after it until it goes; one given up on no longer holds its thread.
+
+        Messages are claimed before they are tried, so relays on several replicas never send the same one;
+        what this pass claimed and did not try is let go when it ends, for the next pass or relay."""
         sent = 0
         blocked: set[str] = set()
         failing = 0
         while True:
-            due = [m for m in self.outbox.due(self.batch) if m.thread not in blocked]
-            if not due:
+            claimed = self.outbox.claim(self.holder, self.batch)
+            if not claimed:
                 return sent
+            untried = {m.id: m for m in claimed}
             progressed = False
-            for message in due:
-                if stop is not None and stop.is_set():
-                    return sent
-                if message.thread in blocked:
-                    continue
-                try:
-                    attempt = self.sender.deliver(message.method, message.payload)
-                except Exception as exc:  # a sender must not stop the relay; the message waits instead
-                    log.exception("delivering outbox #%d (%s) raised", message.id, message.key)
-                    attempt = TryAgain(f"{type(exc).__name__}: {exc}")
-                status = self.outbox.settle(message, attempt)
-                if status is Status.SENT:
-                    sent += 1
-                    failing = 0
-                    progressed = True
-                elif status is Status.PENDING:
-                    blocked.add(message.thread)  # order within the thread: nothing overtakes it
-                    failing += 1
-                    if failing >= self.give_up_pass_after:
+            try:
+                for message in claimed:
+                    if stop is not None and stop.is_set():
                         return sent
-                else:
-                    # Given up: it waits for a person (`servicebot outbox retry`), not its thread, and
-                    # what came after it in the thread is due now.
-                    progressed = True
-                    log.warning("outbox #%d (%s) failed for good: %s", message.id, message.key, attempt)
+                    if message.thread in blocked:
+                        continue
+                    if not self.outbox.still_mine(message):
+                        continue  # its claim lapsed: another relay may be sending it
+                    del untried[message.id]
+                    try:
+                        attempt = self.sender.deliver(message.method, message.payload)
+                    except Exception as exc:  # a sender must not stop the relay; the message waits instead
+                        log.exception("delivering outbox #%d (%s) raised", message.id, message.key)
+                        attempt = TryAgain(f"{type(exc).__name__}: {exc}")
+                    status = self.outbox.settle(message, attempt)
+                    if status is Status.SENT:
+                        sent += 1
+                        failing = 0
+                        progressed = True
+                    elif status is Status.PENDING:
+                        blocked.add(message.thread)  # order within the thread: nothing overtakes it
+                        failing += 1
+                        if failing >= self.give_up_pass_after:
+                            return sent
+                    else:
+                        # Given up: it waits for a person (`servicebot outbox retry`), not its thread, and
+                        # what came after it in the thread is due now.
+                        progressed = True
+                        log.warning("outbox #%d (%s) failed for good: %s", message.id, message.key, attempt)
+            finally:
+                self.outbox.release(list(untried.values()), self.holder)
             if not progressed:
                 return sent

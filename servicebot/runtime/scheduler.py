@@ -16,8 +16,11 @@ What keeps a digest from being lost or sent twice:
   the outbox's unique key lets one message through.
 - Jobs of digests no longer configured are removed at start.
 
-One scheduler per process, in the worker process beside the outbox relay. With several replicas each
-runs its own, and the outbox key keeps their runs to one message each; electing one leader is issue 11.
+One scheduler at a time, in the worker process of the replica elected leader (`runtime/leader.py`),
+beside the outbox relay. A new leader first catches up (`DigestService.catch_up`): the last run of each
+digest within its grace is run again and recorded unless it was, which closes the gap between APScheduler
+moving a job's next run time on and the run's outbox write (a leader killed in between). Should two ever
+run at once, the outbox key still keeps each run to one message.
 
 Time: APScheduler 3 reads the wall clock (`datetime.now`) inside its loop and has no clock to inject.
 The tests drive the real scheduler loop (`BaseScheduler._process_jobs`, the job store, the triggers,
@@ -233,12 +236,20 @@ class DigestScheduler:
         REGISTRY.set(self.service)
         _ALERTS[:] = [] if self.alerts is None else [self.alerts]
         self.scheduler.start(paused=True)
-        self.sync()
+        scheduled_before = self.sync()
+        try:
+            for run in self.service.catch_up(scheduled_before):
+                log.info("digest %s caught up: %s (%s)", run.name, run.outcome.value, run.key)
+        except Exception:  # the schedule must run even so; the next start tries again
+            log.exception("catching up on the digests failed")
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
             log.debug("job %s: next run %s", job.id, job.next_run_time)
 
-    def sync(self) -> None:
+    def sync(self) -> list[str]:
+        """Bring the store in line with the configuration; returns the digests that were scheduled before,
+        on the same schedule (a digest new to the store has no run to catch up on)."""
+        kept: list[str] = []
         stored = {job.id: job for job in self.scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
         for spec in self.digests:
             trigger = spec.trigger()
@@ -248,6 +259,7 @@ class DigestScheduler:
                 # Unchanged schedule: keep the run it was waiting for, even one that fell due while the
                 # bot was down (coalesce and the misfire grace decide whether it still goes out).
                 options["next_run_time"] = old.next_run_time
+                kept.append(spec.name)
             self.scheduler.add_job(
                 run_digest,
                 trigger=trigger,
@@ -281,6 +293,7 @@ class DigestScheduler:
             )
         elif self.scheduler.get_job(ALERTS_JOB) is not None:
             self.scheduler.remove_job(ALERTS_JOB)
+        return kept
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the loop; with `wait`, after the digest being recorded (if any) is recorded."""

@@ -62,10 +62,17 @@ class Worker:
         """Process what is due now, or until `stop` is set; returns how many requests were finished."""
         inbox = self.inbox
         finished = 0
-        for request in inbox.due(self.batch):
+        claimed = inbox.claim(self.batch)
+        for n, request in enumerate(claimed):
             if stop is not None and stop.is_set():
-                break  # the rest stay in the inbox for the next worker; shutting down waits for none of it
+                # The rest stay in the inbox, let go at once for the next worker; stopping waits for none.
+                inbox.release(claimed[n:])
+                break
             self._give_way()
+            if not inbox.still_mine(request):
+                # The claim lapsed while earlier work took long: another replica's worker may have it now.
+                log.warning("%s: claim lapsed before its turn; left to whoever claims it", request.key)
+                continue
             process = self.processors.get(request.kind)
             try:
                 if process is None:

@@ -35,6 +35,7 @@ from servicebot.domain.alerts import (
 from servicebot.domain.availability import Outage
 from servicebot.domain.clock import Clock
 from servicebot.domain.errors import InvalidInput, NotFound
+from servicebot.domain.ids import is_row_id
 from servicebot.domain.kpis import ActivityRow, Commentary, KpiDefinition, KpiRow, Unit
 from servicebot.domain.message import Code, Message, Strong, User, say, to_data
 from servicebot.domain.outbox import Notice
@@ -70,7 +71,12 @@ class Planned:
     action: str = ""  # opened, reminded, escalated, improved, closed
 
 
-_MAX_ID = 2**63 - 1  # the largest id a database row can have
+def _unnumbered(planned: Planned) -> Planned:
+    """A dry run's new episode has no number: the one its rolled-back insert drew is not the one a real
+    run gets on PostgreSQL, whose sequences do not roll back."""
+    if planned.action != "opened" or planned.episode is None:
+        return planned
+    return replace(planned, what=planned.what.replace(f"alert #{planned.episode} ", "new alert ", 1))
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ class AlertService:
                 with self.db.transaction() as session:
                     planned = self._apply_all(session, judged, now)
                     if dry_run:
+                        planned = [_unnumbered(p) for p in planned]
                         raise _RollBack
             except _RollBack:
                 pass
@@ -562,8 +569,8 @@ class AlertService:
             return commentary
 
     def _answerable(self, session: Session, episode_id: int, actor: Actor, verb: str) -> EpisodeRecord:
-        # A number no row can have is looked for nowhere: the database would refuse it (2**63 and up).
-        record = store.episode(session, episode_id) if 1 <= episode_id <= _MAX_ID else None
+        # A number no row can have is looked for nowhere: PostgreSQL would refuse it (beyond 32 bits).
+        record = store.episode(session, episode_id) if is_row_id(episode_id) else None
         if record is None:
             raise NotFound(f"no alert #{episode_id}; 'alerts' lists the open ones")
         if record.closed_at is not None:

@@ -146,6 +146,20 @@ class DigestService:
         recorded = self.record(key, digest, thread_of(spec))
         return Run(name, key, Outcome.RECORDED if recorded else Outcome.ALREADY, digest)
 
+    def catch_up(self, names: Sequence[str]) -> list[Run]:
+        """For the digests `names` (those already on schedule), the latest scheduled run still within its
+        misfire grace, run again: recorded if no one recorded it (a leader that died between the scheduler
+        moving on and the outbox write, or a run missed while no replica led), else found already
+        recorded. What a newly elected leader does."""
+        now = self.clock()
+        runs: list[Run] = []
+        for name in names:
+            spec = self.settings.digest(name)
+            last = last_fire(spec, now)
+            if last is not None:
+                runs.append(self.run_scheduled(spec.name, last))
+        return runs
+
     def send_now(self, spec: DigestSpec, *, actor: Actor = OPERATOR) -> Run:
         """Record the digest now, by hand (`servicebot digest` without --dry-run): its own key, so it is
         neither taken for nor stops the scheduled one. On request, so the person asking must be allowed
@@ -291,6 +305,19 @@ def next_run(spec: DigestSpec, settings: Settings, after: datetime) -> datetime 
             return at.astimezone(settings.tz)
         at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
     return None
+
+
+def last_fire(spec: DigestSpec, now: datetime) -> datetime | None:
+    """The digest's latest fire time at or before `now` and within its misfire grace, if any."""
+    trigger = spec.trigger()
+    last: datetime | None = None
+    at: datetime | None = trigger.get_next_fire_time(
+        None, now - timedelta(minutes=spec.misfire_grace_minutes)
+    )
+    while at is not None and at <= now:
+        last = at
+        at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
+    return last
 
 
 def scheduled_key(spec: DigestSpec, scheduled_at: datetime) -> str:

@@ -4,7 +4,7 @@ show and retry what failed. One transaction each."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from servicebot.domain.clock import Clock
@@ -25,10 +25,18 @@ from servicebot.storage.db import Database
 
 
 class OutboxService:
-    def __init__(self, db: Database, clock: Clock, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        policy: RetryPolicy | None = None,
+        claim_for: timedelta = timedelta(minutes=2),
+    ) -> None:
+        """`claim_for`: longer than a delivery can take (the Slack client's timeout and its retries)."""
         self.db = db
         self.clock = clock
         self.policy = policy or RetryPolicy()
+        self.claim_for = claim_for
 
     def send(self, key: str, method: str, payload: dict[str, Any], *, thread: str) -> bool:
         """Record `method(**payload)` to be sent once, after everything recorded before it in `thread`.
@@ -62,8 +70,27 @@ class OutboxService:
         return str(result["channel"]), str(result.get("thread_ts") or result["ts"])
 
     def due(self, limit: int = 50) -> list[Message]:
+        """What is due now (a look: nothing is claimed)."""
         with self.db.read() as session:
             return rows.due(session, self.clock(), limit)
+
+    def claim(self, holder: str, limit: int = 50) -> list[Message]:
+        """What is due now, claimed for `holder`'s relay for `claim_for`: relays on several replicas never
+        deliver the same message at once, and one that died lets go when its claim lapses. A look first,
+        without SQLite's write lock, for the idle relay's sake."""
+        if not self.due(1):
+            return []
+        now = self.clock()
+        with self.db.transaction() as session:
+            return rows.claim(session, now, holder=holder, until=now + self.claim_for, limit=limit)
+
+    def release(self, messages: Sequence[Message], holder: str) -> None:
+        if messages:
+            with self.db.transaction() as session:
+                rows.release(session, [m.id for m in messages], holder)
+
+    def still_mine(self, message: Message) -> bool:
+        return message.claimed_until is None or self.clock() < message.claimed_until
 
     def settle(self, message: Message, attempt: Attempt) -> Status:
         """Record what one delivery attempt came to; returns the message's status after it."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -124,9 +124,24 @@ def unavailable_reason(exc: BaseException) -> str | None:
     The transaction that failed has been rolled back, so nothing of that work was written."""
     if isinstance(exc, DatabaseUnavailable):
         return str(exc)
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and _refused(getattr(exc.orig, "sqlstate", None))
+    ):
         return str(exc.orig or exc).splitlines()[0][:200]
     return None
+
+
+# PostgreSQL's SQLSTATE classes for a server that refused work it would otherwise do: the connection
+# (08), a read-only transaction (25006: a standby, or a database set read-only), resources (53: disk
+# full, too many connections), an operator (57: shutting down, cannot connect now), and a transaction
+# rolled back for another's sake (40001 serialization, 40P01 deadlock). psycopg reports some of these
+# as InternalError, not OperationalError.
+_REFUSED_CLASSES = ("08", "53", "57")
+_REFUSED_STATES = frozenset({"25006", "40001", "40P01"})
+
+
+def _refused(sqlstate: object) -> bool:
+    return isinstance(sqlstate, str) and (sqlstate in _REFUSED_STATES or sqlstate[:2] in _REFUSED_CLASSES)
 
 
 class Database:

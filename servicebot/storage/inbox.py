@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, bindparam, or_, select, text, update
+from sqlalchemy import JSON, Row, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from servicebot.storage.tables import inbound_requests
@@ -44,13 +44,32 @@ def accept_inbound_many(
 def mark_inbound(
     session: Session, key: str, at: datetime, error: str | None = None, retry_at: datetime | None = None
 ) -> None:
-    """Done (no error), or failed and due again at `retry_at`."""
-    values: dict[str, Any] = {"attempts": inbound_requests.c.attempts + 1}
+    """Done (no error), or failed and due again at `retry_at`; either way no longer claimed. A request
+    already done stays done: a worker whose claim was taken over may finish after the one that took it."""
+    values: dict[str, Any] = {
+        "attempts": inbound_requests.c.attempts + 1,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
     if error is None:
         values["processed_at"] = at  # last_error stays: why earlier attempts failed is worth keeping
     else:
         values.update(last_error=error, not_before=retry_at)
-    session.execute(update(inbound_requests).where(inbound_requests.c.key == key).values(**values))
+    session.execute(
+        update(inbound_requests)
+        .where(inbound_requests.c.key == key, inbound_requests.c.processed_at.is_(None))
+        .values(**values)
+    )
+
+
+def _due(now: datetime, max_attempts: int) -> Any:
+    c = inbound_requests.c
+    return and_(
+        c.processed_at.is_(None),
+        c.attempts < max_attempts,
+        or_(c.not_before.is_(None), c.not_before <= now),
+        or_(c.claimed_until.is_(None), c.claimed_until <= now),  # no worker has it, or its claim lapsed
+    )
 
 
 def due_inbound(
@@ -61,11 +80,47 @@ def due_inbound(
     limit: int = 100,
     received_before: datetime | None = None,
 ) -> Sequence[Row[Any]]:
-    """Unprocessed requests that are due, oldest first; those that failed too often are left for a person."""
-    due = or_(inbound_requests.c.not_before.is_(None), inbound_requests.c.not_before <= now)
-    query = select(inbound_requests).where(
-        inbound_requests.c.processed_at.is_(None), inbound_requests.c.attempts < max_attempts, due
-    )
+    """Unprocessed requests that are due and not in a worker's hands, oldest first; those that failed too
+    often are left for a person."""
+    query = select(inbound_requests).where(_due(now, max_attempts))
     if received_before is not None:
         query = query.where(inbound_requests.c.received_at < received_before)
     return session.execute(query.order_by(inbound_requests.c.received_at).limit(limit)).all()
+
+
+def claim_inbound(
+    session: Session, now: datetime, *, holder: str, until: datetime, max_attempts: int, limit: int
+) -> Sequence[Row[Any]]:
+    """Take up to `limit` due requests for `holder` until `until`, oldest first, and return them.
+
+    FOR UPDATE SKIP LOCKED (PostgreSQL): workers on several replicas claiming at once each take rows the
+    others have not locked, none waits, and a row claimed and committed meanwhile fails `_due` when it is
+    re-checked. SQLite ignores the clause; its write transaction (BEGIN IMMEDIATE) is the lock there."""
+    keys = list(
+        session.execute(
+            select(inbound_requests.c.key)
+            .where(_due(now, max_attempts))
+            .order_by(inbound_requests.c.received_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not keys:
+        return []
+    session.execute(
+        update(inbound_requests)
+        .where(inbound_requests.c.key.in_(keys))
+        .values(claimed_by=holder, claimed_until=until)
+    )
+    query = select(inbound_requests).where(inbound_requests.c.key.in_(keys))
+    return session.execute(query.order_by(inbound_requests.c.received_at)).all()
+
+
+def release_inbound(session: Session, keys: list[str], holder: str) -> None:
+    """Unclaim `holder`'s requests among `keys` that are not done."""
+    c = inbound_requests.c
+    session.execute(
+        update(inbound_requests)
+        .where(c.key.in_(keys), c.claimed_by == holder, c.processed_at.is_(None))
+        .values(claimed_by=None, claimed_until=None)
+    )

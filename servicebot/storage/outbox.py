@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, and_, bindparam, exists, func, select, text, update
+from sqlalchemy import JSON, Row, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from servicebot.domain.outbox import NOTICE, UPLOAD, Message, Notice, Status, Upload
@@ -24,6 +24,7 @@ _RECORD = text(
     bindparam("not_before", type_=UTCDateTime()),
 )
 MAX_KEY = 200
+_UNCLAIMED: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
 
 
 def record(
@@ -85,9 +86,9 @@ def by_key(session: Session, key: str) -> Message | None:
     return None if row is None else _message(row)
 
 
-def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
-    """Pending messages whose time has come and that have nothing older still pending in their thread,
-    oldest first: a thread's messages go out in the order they were recorded."""
+def _due(now: datetime) -> Any:
+    """Pending, its time come, in no relay's hands (or the claim lapsed), and nothing older still pending
+    in its thread: a thread's messages go out in the order they were recorded."""
     earlier = aliased(outbox)
     waiting_behind = exists().where(
         and_(
@@ -96,20 +97,53 @@ def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
             earlier.c.id < outbox.c.id,
         )
     )
-    query = (
-        select(outbox)
-        .where(outbox.c.status == Status.PENDING, outbox.c.next_attempt_at <= now, ~waiting_behind)
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
+    unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+    pending = and_(outbox.c.status == Status.PENDING, outbox.c.next_attempt_at <= now)
+    return and_(pending, unclaimed, ~waiting_behind)
+
+
+def due(session: Session, now: datetime, limit: int = 50) -> list[Message]:
+    """Messages due now (`_due`), oldest first."""
+    query = select(outbox).where(_due(now)).order_by(outbox.c.id).limit(limit)
     return [_message(row) for row in session.execute(query)]
+
+
+def claim(session: Session, now: datetime, *, holder: str, until: datetime, limit: int = 50) -> list[Message]:
+    """Take up to `limit` due messages for `holder`'s relay until `until`, oldest first.
+
+    As the inbox's claim: FOR UPDATE SKIP LOCKED on PostgreSQL (only the outbox rows themselves are
+    locked, not those the thread-order check reads), the write lock on SQLite. Once claimed, a message
+    is not due for another relay, and neither is anything after it in its thread (it is still pending)."""
+    ids = list(
+        session.execute(
+            select(outbox.c.id)
+            .where(_due(now))
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=outbox)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=holder, claimed_until=until))
+    query = select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+    return [_message(row) for row in session.execute(query)]
+
+
+def release(session: Session, ids: Sequence[int], holder: str) -> None:
+    """Unclaim `holder`'s messages among `ids` that are still pending (the relay stopped before them)."""
+    session.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(list(ids)), outbox.c.claimed_by == holder, outbox.c.status == Status.PENDING)
+        .values(claimed_by=None, claimed_until=None)
+    )
 
 
 def mark_sent(session: Session, message_id: int, result: dict[str, Any], at: datetime) -> None:
     session.execute(
         update(outbox)
         .where(outbox.c.id == message_id)
-        .values(status=Status.SENT, attempts=outbox.c.attempts + 1, sent_at=at, result=result)
+        .values(status=Status.SENT, attempts=outbox.c.attempts + 1, sent_at=at, result=result, **_UNCLAIMED)
     )
 
 
@@ -117,7 +151,7 @@ def mark_retry(session: Session, message_id: int, error: str, at: datetime) -> N
     session.execute(
         update(outbox)
         .where(outbox.c.id == message_id)
-        .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_at=at)
+        .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_at=at, **_UNCLAIMED)
     )
 
 
@@ -125,7 +159,7 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
     session.execute(
         update(outbox)
         .where(outbox.c.id == message_id)
-        .values(status=Status.FAILED, attempts=outbox.c.attempts + 1, last_error=error[:2000])
+        .values(status=Status.FAILED, attempts=outbox.c.attempts + 1, last_error=error[:2000], **_UNCLAIMED)
     )
 
 
@@ -140,7 +174,7 @@ def requeue(session: Session, ids: Sequence[int] | None, at: datetime) -> list[i
         session.execute(
             update(outbox)
             .where(outbox.c.id.in_(chosen))
-            .values(status=Status.PENDING, attempts=0, next_attempt_at=at)
+            .values(status=Status.PENDING, attempts=0, next_attempt_at=at, **_UNCLAIMED)
         )
     return chosen
 
@@ -177,4 +211,5 @@ def _message(row: Row[Any]) -> Message:
         sent_at=row.sent_at,
         last_error=row.last_error,
         result=row.result,
+        claimed_until=row.claimed_until,
     )

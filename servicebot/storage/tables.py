@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -106,6 +107,9 @@ inbound_requests = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("not_before", UTCDateTime()),
     Column("last_error", Text),
+    # Which worker has it in hand, until when: another replica's worker takes it over once that passes.
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime()),
     Index("ix_inbound_requests_pending", "processed_at", "received_at"),
 )
 
@@ -126,9 +130,33 @@ outbox = Table(
     Column("sent_at", UTCDateTime()),
     Column("last_error", Text),
     Column("result", JSON),  # what Slack answered that later work needs (channel, ts)
+    Column("claimed_by", String(100)),  # the relay delivering it, until `claimed_until` (replicas)
+    Column("claimed_until", UTCDateTime()),
     # The relay's question: what is pending and due, and is anything older pending in its thread.
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_outbox_thread_status_id", "thread", "status", "id"),
+)
+
+# Leases: one holder at a time for a name (the scheduler's leader on SQLite), until it expires unrenewed.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Trained triage classifiers, by the digest of what they were trained on: one replica claims a key and
+# trains, the others load its result (`content` is None while the claim's holder trains).
+triage_models = Table(
+    "triage_models",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("content", LargeBinary),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime()),
+    Column("trained_at", UTCDateTime()),
 )
 
 # What the desk has taught triage beyond the catalogue: imported history, agents' corrections and

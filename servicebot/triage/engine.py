@@ -21,7 +21,7 @@ from servicebot.domain.triage import Candidate, Triage
 from servicebot.triage.classifier import Ranked, TextClassifier
 from servicebot.triage.features import prepare
 from servicebot.triage.memory import CorrectionMemory
-from servicebot.triage.model_store import train
+from servicebot.triage.model_store import Shared, train
 
 DEFAULT_THRESHOLD = DEFAULT_CONFIDENCE_THRESHOLD
 SOME_SIGNAL = 0.25  # below this, the nearest intent says nothing about which desk a query is for
@@ -73,9 +73,12 @@ class TriageModel:
         desks: Mapping[str, Desk],
         learned: Sequence[Labelled] = (),
         cache_dir: Path | None = None,
+        shared: Shared | None = None,
     ) -> TriageModel:
         examples = _unique([*catalogue_examples(catalogue), *learned])
-        classifier = train([e.text for e in examples], [e.label for e in examples], cache_dir=cache_dir)
+        classifier = train(
+            [e.text for e in examples], [e.label for e in examples], cache_dir=cache_dir, shared=shared
+        )
         return cls(catalogue, desks, classifier, corrections_memory(learned))
 
     def with_memory(self, learned: Sequence[Labelled]) -> TriageModel:

@@ -28,6 +28,7 @@ from servicebot.storage.db import Database
 from servicebot.triage.engine import Labelled, TriageModel
 from servicebot.triage.features import prepare
 from servicebot.triage.labelled import LabelledSet, read_labelled_csv
+from servicebot.triage.model_store import SharedModels
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,8 @@ class LearningTriage:
         self._next_check = 0.0
         self._retraining: threading.Thread | None = None
         self._cache_dir = Path(settings.model_cache_dir) if settings.model_cache_dir else None
+        # Replicas train each model once between them and load it from the database.
+        self._shared = SharedModels(data.db, data.clock)
         data.on_change(self.invalidate)
 
     def classify(self, text: str, desk: str | None = None) -> Triage:
@@ -219,6 +222,7 @@ class LearningTriage:
     def close(self) -> None:
         """A retrain not yet started is dropped (the next start trains from the database anyway)."""
         self._closing = True
+        self._shared.close()
         self._hurry.set()
         thread = self._retraining
         if thread is not None:
@@ -240,7 +244,9 @@ class LearningTriage:
                 self._retraining.start()
 
     def _train(self, learned: list[Labelled]) -> TriageModel:
-        return TriageModel.train(self.data.catalogue, self.settings.desks, learned, self._cache_dir)
+        return TriageModel.train(
+            self.data.catalogue, self.settings.desks, learned, self._cache_dir, self._shared
+        )
 
     def _retrain(self) -> None:
         while True:

@@ -159,6 +159,7 @@ def test_outbox_retry_without_ids_or_with_both_is_a_usage_error(
     )
 
 
+@pytest.mark.sqlite_only  # about SQLite files: made, or left alone
 @pytest.mark.parametrize("args", [("evaluate",), ("evaluate", "--dry-run"), ("list",)])
 def test_alerts_on_a_database_that_is_not_there_create_none(tmp_path: Path, args: tuple[str, ...]) -> None:
     """A mistyped SERVICEBOT_DATABASE_URL must not become a new, empty database that has "nothing to send"."""

@@ -134,6 +134,7 @@ def test_a_file_that_cannot_be_written_is_one_line(loaded: Path) -> None:
     assert line == f"servicebot: --out: {link}: cannot be written: No such file or directory"
 
 
+@pytest.mark.sqlite_only  # about SQLite files: made, or left alone
 def test_no_database_is_one_line_and_none_is_created(tmp_path: Path) -> None:
     line = one_line(servicebot(tmp_path, "chart", "CS01", "--period", "2016-12", "--out", "x.png"), 2)
     assert "no database at" in line and "servicebot db upgrade" in line

@@ -149,6 +149,7 @@ def test_revoking_a_batch_twice_says_so(tmp_path: Path) -> None:
     assert f"revoked 0 example(s); batch {batch!r} was already revoked" in again.stdout
 
 
+@pytest.mark.sqlite_only  # about SQLite files: made, or left alone
 def test_db_upgrade_names_each_database_and_says_what_it_did(tmp_path: Path) -> None:
     main, inbox = tmp_path / "console.db", tmp_path / "console.inbox.db"
     head = migrate.head_revision()
@@ -167,6 +168,7 @@ def test_db_upgrade_names_each_database_and_says_what_it_did(tmp_path: Path) -> 
     assert current.stdout.splitlines()[0] == f"database sqlite:///{main}: at {head} (the latest)"
 
 
+@pytest.mark.sqlite_only  # about SQLite files: made, or left alone
 @pytest.mark.parametrize(
     "args",
     [
@@ -189,6 +191,7 @@ def test_a_command_that_only_reads_does_not_create_a_database(tmp_path: Path, ar
     assert list(tmp_path.iterdir()) == [], "nothing created"
 
 
+@pytest.mark.sqlite_only  # about SQLite files: made, or left alone
 @pytest.mark.parametrize(
     "args",
     [("db", "upgrade"), ("console",), ("demo", "load", "--months", "1", "--if-empty")],

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from servicebot.storage import migrate
+from servicebot.storage.db import safe_url
+from tests.conftest import database_url
 from tests.support.cli import servicebot
 
 
@@ -53,10 +55,15 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
         ({"SERVICEBOT_DATABASE_URL": "sqlite:////no/such/folder/x.db"}, "'/no/such/folder' does not exist"),
         ({"SERVICEBOT_DATABASE_URL": "nonsense://x"}, "SERVICEBOT_DATABASE_URL: cannot use nonsense://x"),
         (
-            # A bare postgresql:// means psycopg 3, the postgres extra's driver: say how to get it.
-            {"SERVICEBOT_DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/x"},
+            # A bare postgresql:// means psycopg 3, the postgres extra's driver: say how to get it. (The
+            # test environment has it; PYTHONPATH puts a psycopg that cannot be imported in front.)
+            {"SERVICEBOT_DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/x", "PYTHONPATH": "{no-driver}"},
             "SERVICEBOT_DATABASE_URL: cannot use postgresql://bot:***@127.0.0.1:1/x: the PostgreSQL driver "
             "is not installed; install the postgres extra (psycopg 3): pip install '.[postgres]'",
+        ),
+        (
+            {"SERVICEBOT_DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/x"},
+            "SERVICEBOT_DATABASE_URL: cannot open postgresql://bot:***@127.0.0.1:1/x: connection failed",
         ),
         ({"SERVICEBOT_DATABASE_URL": "sqlite:////proc/servicebot.db"}, "cannot open sqlite:////proc/"),
         ({"SERVICEBOT_CONFIG": "/"}, "SERVICEBOT_CONFIG: '/' is a folder"),
@@ -66,6 +73,7 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
         "missing-folder",
         "unknown-driver",
         "driver-not-installed",
+        "nothing-answers",
         "unopenable",
         "config-folder",
     ],
@@ -77,6 +85,11 @@ def test_a_database_or_config_that_cannot_be_used_is_named_not_a_traceback(
     if command == ("tickets", "list") and expected.startswith("cannot open"):
         # A command that only reads stops before opening a file that is not there.
         expected = "no database at '/proc/servicebot.db'"
+    if env.get("PYTHONPATH") == "{no-driver}":
+        hidden = tmp_path / "no-driver" / "psycopg"
+        hidden.mkdir(parents=True)
+        (hidden / "__init__.py").write_text("raise ImportError(\"No module named 'psycopg'\")\n")
+        env = {**env, "PYTHONPATH": str(hidden.parent)}
     result = servicebot(tmp_path, *command, stdin="printer jammed\n", **env)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -146,10 +159,8 @@ def test_cli_names_what_was_wrong(tmp_path: Path) -> None:
 def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = servicebot(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert (
-        f"database sqlite:///{tmp_path / 'console.db'}: upgraded from empty to {migrate.head_revision()}"
-        in result.stdout
-    )
+    shown = safe_url(database_url(tmp_path, "console"))
+    assert f"database {shown}: upgraded from empty to {migrate.head_revision()}" in result.stdout
 
 
 def test_run_without_slack_tokens_says_it_is_using_the_console(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NO_DATABASE
 from tests.support.cli import servicebot
 
 DEFINITIONS = """\
@@ -170,5 +171,5 @@ def test_refused_values_rows_are_listed_and_nothing_is_loaded(loaded: Path) -> N
 
 def test_reading_commands_do_not_create_a_database(tmp_path: Path) -> None:
     for args in (("dashboard", "--period", "2016-12"), ("kpi", "list")):
-        assert "no database at" in one_line(servicebot(tmp_path, *args), 2)
+        assert NO_DATABASE in one_line(servicebot(tmp_path, *args), 2)
     assert not (tmp_path / "console.db").exists()

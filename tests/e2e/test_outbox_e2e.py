@@ -17,7 +17,7 @@ from handlers import blocks as b
 from handlers.outbox import SlackSender
 from servicebot.bootstrap import build_services
 from servicebot.domain.outbox import GiveUp, RetryPolicy, Sent, Status, TryAgain
-from tests.conftest import AGENT, make_settings
+from tests.conftest import AGENT, database_url, make_settings
 from tests.support.cli import servicebot
 from tests.support.fake_slack import BOT_TOKEN, FakeSlack
 from tests.support.live_app import LiveApp, live_app
@@ -135,7 +135,7 @@ def test_slack_failing_for_a_while_delays_a_tickets_messages_but_loses_and_repea
 
 def test_outbox_list_and_retry_from_the_command_line(tmp_path: Path) -> None:
     assert servicebot(tmp_path, "db", "upgrade").returncode == 0
-    settings = make_settings(tmp_path, SERVICEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}")
+    settings = make_settings(tmp_path, SERVICEBOT_DATABASE_URL=database_url(tmp_path, "console"))
     services = build_services(settings, background_training=False)
     try:
         services.outbox.send("notice:1:v2", "chat.postMessage", {"channel": "C404", "text": "x"}, thread="t")

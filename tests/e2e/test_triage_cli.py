@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_database
 from tests.support.cli import servicebot
 
 KEYS = {"text", "intent", "queue", "priority", "confidence", "out_of_scope", "alternatives"}
@@ -23,8 +23,7 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def database(tmp_path: Path, migrated: Path) -> None:
     """Triage reads what the desk has taught it, so it needs a database: a copy of one migrated once."""
-    for made in migrated.glob("console*.db"):
-        shutil.copy(made, tmp_path / made.name)
+    copy_database(migrated, tmp_path, "console")
 
 
 def test_triage_one_text_as_json(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 
 from servicebot.bootstrap import Services
 from servicebot.domain.errors import UserError
@@ -136,13 +136,8 @@ def test_rebuild_from_the_events_gives_the_same_rows(services: Services, clock: 
 
 def _index_sql(services: Services) -> list[tuple[str, str]]:
     with services.db.read() as session:
-        return sorted(
-            session.connection()
-            .exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact_facts'"
-            )
-            .all()
-        )
+        found = inspect(session.connection()).get_indexes("contact_facts")
+    return sorted((str(i["name"]), repr((i["column_names"], i["unique"]))) for i in found)
 
 
 def test_a_row_says_why_a_contact_was_not_resolved_first_time(services: Services, clock: Clock) -> None:

@@ -329,3 +329,36 @@ def test_breach_alerts_are_evaluated_at_start_and_every_interval_once_across_rep
     for scheduler, db in ((first, first_db), (second, second_db)):
         scheduler.shutdown()
         db.dispose()
+
+
+def test_a_leader_killed_after_the_job_moved_on_but_before_recording_is_caught_up_by_the_next(
+    world: tuple[Clock, Path],
+) -> None:
+    """APScheduler stores a job's next run time before the run is done; a process killed in between leaves
+    the store saying "next: tomorrow" with nothing recorded. The next leader's start records it, late."""
+    clock, tmp_path = world
+    settings = configured(tmp_path, spec())
+    first = Bot(settings, clock)
+    # What the store holds after the kill: the 08:30 run handed over, the next run moved to tomorrow
+    # (as APScheduler's loop does, through the job store, before the run is done).
+    first.scheduler.scheduler.modify_job("digest:ict-morning", next_run_time=at(2026, 12, 24, 8, 30))
+    first.stop()
+    clock.now = at(2026, 12, 23, 8, 40)
+    second = Bot(settings, clock)
+    ((key, data),) = digests_sent(settings)
+    assert key == "digest:ict-morning:2026-12-23T08:30+0000"
+    assert data["late"] is not None
+    assert second.next_run() == at(2026, 12, 24, 8, 30)
+    second.stop()
+    # A third start finds it recorded: nothing more.
+    third = Bot(settings, clock)
+    assert len(digests_sent(settings)) == 1
+    third.stop()
+
+
+def test_a_digest_new_to_the_schedule_is_not_caught_up(world: tuple[Clock, Path]) -> None:
+    clock, tmp_path = world
+    clock.now = at(2026, 12, 23, 8, 40)
+    bot = Bot(configured(tmp_path, spec()), clock)
+    assert digests_sent(bot.settings) == []
+    bot.stop()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_CONFIG, MODEL_CACHE
+from tests.conftest import EXAMPLE_CONFIG, MODEL_CACHE, database_url
 
 # The installed command (the `bot:cli` entry point), beside this interpreter in the virtual environment.
 SERVICEBOT = Path(sys.executable).with_name("servicebot")
@@ -16,7 +16,7 @@ SERVICEBOT = Path(sys.executable).with_name("servicebot")
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SERVICEBOT_"))}
     env["SERVICEBOT_CONFIG"] = str(EXAMPLE_CONFIG)
-    env["SERVICEBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    env["SERVICEBOT_DATABASE_URL"] = database_url(tmp_path, "console")
     env["SERVICEBOT_MODEL_CACHE"] = str(MODEL_CACHE)
     env.update(extra)
     return env
