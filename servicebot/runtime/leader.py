@@ -100,6 +100,12 @@ class AdvisoryLock:
                 connection.invalidate()
             return False
         if won:
+            with contextlib.suppress(SQLAlchemyError):  # a label only
+                # Who leads, for whoever looks at pg_stat_activity (and the replicas' end-to-end test).
+                connection.execute(
+                    text("SELECT set_config('application_name', :name, false)"),
+                    {"name": f"servicebot leader {self.holder}"[:63]},
+                )
             self._connection = connection
             return True
         connection.close()
@@ -110,6 +116,7 @@ class AdvisoryLock:
             return
         try:
             self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            self._connection.execute(text("RESET application_name"))  # back to the pool unlabelled
             self._connection.close()
         except SQLAlchemyError:
             self._drop()  # closing the connection ends the session, which frees the lock anyway

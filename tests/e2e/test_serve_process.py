@@ -63,12 +63,14 @@ def _wait_until(condition: Callable[[], Any], what: str, timeout: float = 30.0) 
 
 
 @contextmanager
-def serve(tmp_path: Path, slack: FakeSlack) -> Iterator[Served]:
+def serve(tmp_path: Path, slack: FakeSlack, **extra: str) -> Iterator[Served]:
+    """`servicebot serve --http` on a free port; more than one on the same `tmp_path` share its database."""
     env = cli_env(
         tmp_path,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.api_url,
+        **extra,
     )
     process = subprocess.Popen(
         [str(SERVICEBOT), "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
