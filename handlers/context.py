@@ -19,6 +19,9 @@ from servicebot.services.messages import TicketMessages
 from servicebot.services.tickets import Outcome, TicketService
 
 CARD, TRIAGE, THREAD = "card", "triage", "thread"
+# A post of the card (or its triage copy) that got no answer: Slack may have made it, so the retry looks
+# for it before posting. Recorded under a made-up ts, since the real one is not known.
+UNANSWERED = {CARD: "card?", TRIAGE: "triage?"}
 LOG = logging.getLogger("servicebot.slack")
 
 
@@ -42,12 +45,23 @@ class SlackContext:
 
     # -- output -----------------------------------------------------------------------------------------
     def post(
-        self, channel: str, text: str, blocks: list[Block] | None = None, thread_ts: str | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[Block] | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> str | None:
-        """Post a message; None (logged) when Slack refuses, so one failed post never loses the ticket."""
+        """Post a message; None (logged) when Slack refuses, so one failed post never loses the ticket.
+        No answer at all (a timeout, a dropped connection) raises: Slack may have posted it."""
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                metadata=metadata,
             )
         except SlackApiError as exc:
             self.logger.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))

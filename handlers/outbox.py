@@ -9,6 +9,7 @@ Notices from the core are rendered here, at delivery (`handlers/notices.py`).
 
 from __future__ import annotations
 
+import logging
 import urllib.error
 from collections.abc import Callable
 from typing import Any
@@ -21,11 +22,24 @@ from handlers.notices import RENDERERS
 from servicebot.config import Settings
 from servicebot.domain.outbox import NOTICE, UPLOAD, Attempt, GiveUp, Notice, Sent, TryAgain, Upload
 
+log = logging.getLogger("handlers.outbox")
+
+# Every message the relay posts carries its outbox key as Slack message metadata, so that after a try that
+# got no answer (Slack may have posted it all the same: a timeout is not a refusal) the next try can find it
+# in the channel or thread instead of posting it a second time.
+OUTBOX_EVENT = "servicebot_outbox"
+
 # `ok: false` answers that may pass by themselves (Slack's own trouble); any other error is the message's
 # (channel_not_found, invalid_blocks, msg_too_long, …) and trying again cannot help.
 PASSING_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
 )
+# How long the relay waits for one answer. The relay runs in the worker between pieces of work, and while
+# Slack hangs each try waits this out (a pass stops after a few such tries): the bot's other calls keep the
+# client's 10 s, but a message that is late by one more try is better than the worker held 30 s a pass.
+# Slack answers its Web API in well under a second, so 5 s is still ample for a post or an update.
+RELAY_TIMEOUT = 5
+
 # What later work needs of Slack's answer (e.g. the ts of a posted message, for replies in its thread).
 KEPT = ("channel", "ts")
 
@@ -44,7 +58,7 @@ class SlackSender:
         self.client = WebClient(
             token=client.token,
             base_url=client.base_url,
-            timeout=client.timeout,
+            timeout=min(client.timeout, RELAY_TIMEOUT),
             retry_handlers=[
                 h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
             ],
@@ -52,25 +66,57 @@ class SlackSender:
         self.settings = settings
         self.where_sent = where_sent
 
-    def deliver(self, method: str, payload: dict[str, Any]) -> Attempt:
+    def deliver(
+        self, method: str, payload: dict[str, Any], *, key: str = "", maybe_sent: bool = False
+    ) -> Attempt:
         if method == NOTICE:
-            return self._notice(payload)
+            return self._notice(payload, key, maybe_sent)
         if method == UPLOAD:
             return self._upload(payload)
-        return self._call(method, payload)
+        return self._call(method, payload, key, maybe_sent)
 
-    def _call(self, method: str, payload: dict[str, Any]) -> Attempt:
+    def _call(self, method: str, payload: dict[str, Any], key: str = "", maybe_sent: bool = False) -> Attempt:
+        if method == "chat.postMessage" and key:
+            # (An update or a reaction done twice is the same message; a post done twice is two.)
+            payload = {**payload, "metadata": marked(key)}
+            if maybe_sent:
+                found = self._posted(payload, key)
+                if found is not None:
+                    return found
         try:
             response = self.client.api_call(method, json=payload)
         except SlackApiError as exc:
             return _refused(method, exc)
         except (OSError, TimeoutError) as exc:  # network down, refused, timed out: it may come back
-            return TryAgain(f"{method}: {type(exc).__name__}: {exc}")
+            return TryAgain.unanswered(f"{method}: {type(exc).__name__}: {exc}", self.client.timeout)
         kept = {key: response.get(key) for key in KEPT if response.get(key) is not None}
         parent = (response.get("message") or {}).get("thread_ts")
         if parent and parent != kept.get("ts"):
             # Posted as a reply: a reply to it belongs in the same thread, under the thread's parent.
             kept["thread_ts"] = parent
+        return Sent(kept)
+
+    def _posted(self, payload: dict[str, Any], key: str) -> Attempt | None:
+        """The message of `key` if an earlier try posted it after all (Sent), a try again if Slack cannot
+        say yet, or None: it is not there, so post it."""
+        channel, thread = str(payload.get("channel") or ""), payload.get("thread_ts")
+        try:
+            found = find_posted(self.client, channel, str(thread) if thread else None, key)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                return TryAgain.unanswered(
+                    f"looking for {key}: {exc.response.get('error')}", _retry_after(exc.response.headers)
+                )
+            # Not allowed to look (a scope, a DM by user id): post, at the risk of a second copy.
+            log.warning("cannot look for %s in %s before posting it again: %s", key, channel, exc)
+            return None
+        except (OSError, TimeoutError) as exc:
+            return TryAgain.unanswered(f"looking for {key}: {type(exc).__name__}: {exc}", self.client.timeout)
+        if found is None:
+            return None
+        kept: dict[str, Any] = {"channel": channel, "ts": found.get("ts")}
+        if found.get("thread_ts") and found.get("thread_ts") != found.get("ts"):
+            kept["thread_ts"] = found["thread_ts"]
         return Sent(kept)
 
     def _where(self, to: str, reply_to: str | None) -> tuple[str, str | None] | Attempt:
@@ -79,7 +125,7 @@ class SlackSender:
         found = self.where_sent(reply_to)
         return (found[0], found[1]) if isinstance(found, tuple) else found
 
-    def _notice(self, payload: dict[str, Any]) -> Attempt:
+    def _notice(self, payload: dict[str, Any], key: str = "", maybe_sent: bool = False) -> Attempt:
         try:
             notice = Notice.of(payload)
         except (KeyError, TypeError, ValueError) as exc:
@@ -99,7 +145,7 @@ class SlackSender:
         call: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
         if thread_ts:
             call["thread_ts"] = thread_ts
-        return self._call("chat.postMessage", call)
+        return self._call("chat.postMessage", call, key, maybe_sent)
 
     def _upload(self, payload: dict[str, Any]) -> Attempt:
         try:
@@ -130,9 +176,33 @@ class SlackSender:
                 return TryAgain(f"{method}: upload answered HTTP {exc.code}")
             return GiveUp(f"{method}: upload answered HTTP {exc.code}")
         except (OSError, TimeoutError) as exc:
-            return TryAgain(f"{method}: {type(exc).__name__}: {exc}")
+            return TryAgain.unanswered(f"{method}: {type(exc).__name__}: {exc}", self.client.timeout)
         files = [str(f.get("id")) for f in (response.get("files") or []) if isinstance(f, dict)]
         return Sent({"channel": channel, "files": files})
+
+
+def marked(key: str) -> dict[str, Any]:
+    """The message metadata a post carries so that a later try can find it (`find_posted`)."""
+    return {"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}
+
+
+def find_posted(client: WebClient, channel: str, thread_ts: str | None, key: str) -> dict[str, Any] | None:
+    """The bot's message marked with `key` in the thread (or among the channel's latest), if Slack has it.
+    Raises what the client raises: the caller decides what not being able to look means."""
+    if thread_ts:
+        response = client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=1000
+        )
+    else:
+        response = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+    for message in response.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if (
+            metadata.get("event_type") == OUTBOX_EVENT
+            and (metadata.get("event_payload") or {}).get("key") == key
+        ):
+            return dict(message)
+    return None
 
 
 def _refused(method: str, exc: SlackApiError) -> Attempt:

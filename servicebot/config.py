@@ -554,11 +554,16 @@ class Settings(_Strict):
         return frozenset(desk for desk, roles in self.roles.desks.items() if user in roles.agents)
 
 
+def _shown(key: str) -> str:
+    return key if key and key.isprintable() else repr(key)
+
+
 def _format_error(source: str, exc: ValidationError) -> str:
     # One line, like every other refusal: each problem as key: message, in the order pydantic found them.
     problems = []
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        # A key with a line break or a control code in it would break the one line, or hide in it.
+        key = ".".join(_shown(str(part)) for part in err["loc"]) or "(top level)"
         problems.append(f"{key}: {err['msg']}")
     return f"invalid configuration in {source}: " + "; ".join(problems)
 

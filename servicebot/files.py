@@ -81,8 +81,16 @@ def load_yaml(text: str, name: str) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "cannot be parsed"
         raise FileProblem(f"{name}: invalid YAML{where}: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # Its own str() runs over two lines ("…\n  in "<unicode string>", position 0"); one line, as all.
+        where = text[: max(0, exc.position)]
+        line, column = where.count("\n") + 1, len(where) - (where.rfind("\n") + 1) + 1
+        raise FileProblem(
+            f"{name}: invalid YAML at line {line}, column {column}: character #x{exc.character:04x}: "
+            f"{exc.reason}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise FileProblem(f"{name}: invalid YAML: {exc}") from None
+        raise FileProblem(f"{name}: invalid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         # PyYAML builds nested collections recursively: thousands of levels exhaust the stack.
         raise FileProblem(f"{name}: invalid YAML: nested too deeply") from None

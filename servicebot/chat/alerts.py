@@ -28,7 +28,9 @@ _VERBS: dict[str, Verb] = {
     "comment": "comment",
     "commentary": "comment",
 }
-_ID = re.compile(r"#?(\d+)", re.ASCII)  # how big a number may be is the service's to say ("no alert #…")
+# How big a number may be is the service's to say ("no alert #…"), but not past what int() reads: Python
+# refuses over 4,300 digits with a ValueError, and a pasted run of digits is no alert's number anyway.
+_ID = re.compile(r"#?(\d{1,30})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,11 @@ def run_alert(alerts: AlertService, command: AlertCommand, actor: Actor) -> Mess
 def _until(arg: str, now: datetime, alerts: AlertService) -> datetime:
     text = arg.strip()
     if text.isascii() and text.isdigit():  # "²" is a digit to isdigit() but no number to int()
-        days = int(text)
-        if not 1 <= days <= 20:
-            raise InvalidInput(f"snooze for {days} working days: give 1 to 20, or a date (YYYY-MM-DD)")
+        # int() refuses over 4,300 digits (a ValueError): a number that long is out of range unread.
+        days = int(text) if len(text) <= 6 else None
+        if days is None or not 1 <= days <= 20:
+            shown = text if len(text) <= 12 else text[:12] + "…"
+            raise InvalidInput(f"snooze for {shown} working days: give 1 to 20, or a date (YYYY-MM-DD)")
         return snooze_until(now, days, alerts.settings.calendar(), alerts.policy)
     try:
         day = date.fromisoformat(text)

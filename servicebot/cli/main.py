@@ -31,7 +31,10 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, like every other refusal: what was wrong, and where the usage is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        # argparse quotes what was typed as it came: a line break or carriage return in an argument would
+        # split the one line (or hide its start), so anything unprintable is written escaped.
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        self.exit(2, f"{self.prog}: {shown} (see '{self.prog} --help')\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,7 @@ class Message:
     last_error: str | None = None
     result: dict[str, Any] | None = None
     claimed_until: datetime | None = None  # a claimed message is its relay's until then
+    taken_over: bool = False  # claimed from a relay whose claim lapsed: it may have sent it, then died
 
 
 # What the core asks to send, in its own terms: the front end renders it (Block Kit in Slack) at delivery.
@@ -112,6 +113,23 @@ class Sent:
 class TryAgain:
     error: str
     retry_after: float | None = None  # seconds, when Slack said how long to wait
+
+    @classmethod
+    def unanswered(cls, error: str, settle: float | None = None) -> TryAgain:
+        """A try that got no answer (timed out, the connection dropped): it may have been done all the same,
+        so the next try asks first (`maybe_sent`), and not before `settle` seconds, by when a request still
+        under way on the other side has been done or dropped."""
+        return cls(NO_ANSWER + error, settle)
+
+
+# How a stored error says its try went unanswered: kept as the start of the error (the outbox stores the
+# error, and this needs no column of its own), so the next try knows to ask before it sends again.
+NO_ANSWER = "no answer: "
+
+
+def maybe_sent(last_error: str | None) -> bool:
+    """Whether the last try of a message may have been done though no answer came."""
+    return (last_error or "").startswith(NO_ANSWER)
 
 
 @dataclass(frozen=True)

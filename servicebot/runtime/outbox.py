@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from servicebot.domain.outbox import Attempt, Status, TryAgain
+from servicebot.domain.outbox import Attempt, Status, TryAgain, maybe_sent
 from servicebot.runtime.inbox import holder_id
 from servicebot.services.outbox import OutboxService
 
@@ -18,7 +18,12 @@ log = logging.getLogger("servicebot.outbox")
 
 
 class Sender(Protocol):
-    def deliver(self, method: str, payload: dict[str, Any]) -> Attempt: ...
+    def deliver(
+        self, method: str, payload: dict[str, Any], *, key: str = "", maybe_sent: bool = False
+    ) -> Attempt:
+        """`key`: the message's outbox key, which a sender may mark the sent message with; `maybe_sent`:
+        the last try got no answer, so it may have been done: look before sending again."""
+        ...
 
 
 class Stop(Protocol):
@@ -64,7 +69,14 @@ class Relay:
                         continue  # its claim lapsed: another relay may be sending it
                     del untried[message.id]
                     try:
-                        attempt = self.sender.deliver(message.method, message.payload)
+                        attempt = self.sender.deliver(
+                            message.method,
+                            message.payload,
+                            key=message.key,
+                            # Perhaps done already: the last try got no answer, or the relay that had
+                            # it claimed died with it in hand.
+                            maybe_sent=maybe_sent(message.last_error) or message.taken_over,
+                        )
                     except Exception as exc:  # a sender must not stop the relay; the message waits instead
                         log.exception("delivering outbox #%d (%s) raised", message.id, message.key)
                         attempt = TryAgain(f"{type(exc).__name__}: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -114,20 +115,20 @@ def claim(session: Session, now: datetime, *, holder: str, until: datetime, limi
     As the inbox's claim: FOR UPDATE SKIP LOCKED on PostgreSQL (only the outbox rows themselves are
     locked, not those the thread-order check reads), the write lock on SQLite. Once claimed, a message
     is not due for another relay, and neither is anything after it in its thread (it is still pending)."""
-    ids = list(
-        session.execute(
-            select(outbox.c.id)
-            .where(_due(now))
-            .order_by(outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=outbox)
-        ).scalars()
-    )
-    if not ids:
+    found = session.execute(
+        select(outbox.c.id, outbox.c.claimed_by)
+        .where(_due(now))
+        .order_by(outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=outbox)
+    ).all()
+    if not found:
         return []
+    ids = [row.id for row in found]
+    lapsed = {row.id for row in found if row.claimed_by is not None}  # settling clears a claim
     session.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=holder, claimed_until=until))
     query = select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
-    return [_message(row) for row in session.execute(query)]
+    return [replace(_message(row), taken_over=row.id in lapsed) for row in session.execute(query)]
 
 
 def release(session: Session, ids: Sequence[int], holder: str) -> None:

@@ -24,7 +24,7 @@ class ScriptedSlack:
         self.script: dict[str, list[Attempt]] = {}
         self.ts = 0
 
-    def deliver(self, method: str, payload: dict[str, Any]) -> Attempt:
+    def deliver(self, method: str, payload: dict[str, Any], **_: Any) -> Attempt:
         self.calls.append((method, payload))
         planned = self.script.get(payload["text"])
         if planned:
@@ -127,7 +127,7 @@ def test_retry_names_what_it_cannot_retry_and_then_retries_nothing(
 
 def test_a_sender_that_raises_does_not_stop_the_relay(services: Services, clock: Clock) -> None:
     class Broken:
-        def deliver(self, method: str, payload: dict[str, Any]) -> Attempt:
+        def deliver(self, method: str, payload: dict[str, Any], **_: Any) -> Attempt:
             raise RuntimeError("boom")
 
     _send(services, "a")

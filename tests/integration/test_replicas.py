@@ -113,7 +113,9 @@ class _Recording:
         self.sent: list[str] = []
         self._lock = threading.Lock()
 
-    def deliver(self, method: str, payload: dict[str, Any]) -> Attempt:
+    def deliver(
+        self, method: str, payload: dict[str, Any], *, key: str = "", maybe_sent: bool = False
+    ) -> Attempt:
         with self._lock:
             self.sent.append(str(payload["text"]))
         return Sent({"ok": True, "channel": "C1", "ts": f"{len(self.sent)}.0"})

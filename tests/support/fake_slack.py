@@ -25,6 +25,8 @@ from __future__ import annotations
 import copy
 import json
 import mimetypes
+import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -89,7 +91,8 @@ class Call:
     ``headers`` has lower-cased names, since HTTP header names are case-insensitive.
     ``at`` is ``time.monotonic()`` at arrival, so tests can measure latency against their own clock.
     ``fault`` names the injected fault that produced the answer ("fail", "rate_limit",
-    "server_error", "delay"), or is None for a normal answer.
+    "server_error", "delay"), or that left the call unanswered and undone ("hang", "reset": status 0),
+    or is None for a normal answer.
     """
 
     method: str
@@ -153,6 +156,7 @@ class _Fault:
     error: str = ""
     retry_after: int = 0
     seconds: float = 0.0
+    channel: str | None = None  # None: any call to the method
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class FakeSlack:
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._down: dict[str, _Fault] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._dm_channels: dict[str, str] = {}
@@ -291,6 +296,42 @@ class FakeSlack:
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Answer normally but only after ``seconds``, to exercise timeouts and slow-Slack paths."""
         self._queue(method, _Fault("delay", seconds=seconds), times)
+
+    def hang_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Hold the request for ``seconds`` (past the client's timeout), then close the connection without
+        an answer and without doing the call: Slack overloaded, the request lost on its side."""
+        self._queue(method, _Fault("hang", seconds=seconds), times)
+
+    def reset_next(self, method: str, times: int = 1, *, channel: str | None = None) -> None:
+        """Close the connection at once without an answer and without doing the call (a connection reset
+        by a proxy or load balancer in front of Slack). `channel`: only calls for that channel meet it."""
+        self._queue(method, _Fault("reset", channel=channel), times)
+
+    def storm(self, method: str, *, times: int, retry_after: int = 1) -> None:
+        """A 429 storm: ``times`` answers in a row of HTTP 429 with ``Retry-After``."""
+        self.rate_limit_next(method, retry_after=retry_after, times=times)
+
+    def down(self, method: str, kind: str, *, retry_after: int = 1, seconds: float = 0.0) -> None:
+        """Every call to ``method`` meets the same fault until ``clear_faults()``: "rate_limit" (429 with
+        Retry-After), "server_error" (500), "hang" (held ``seconds``, then closed unanswered) or "reset"."""
+        faults = {
+            "rate_limit": _Fault("rate_limit", status=429, error="ratelimited", retry_after=retry_after),
+            "server_error": _Fault("server_error", status=500, error="fatal_error"),
+            "hang": _Fault("hang", seconds=seconds),
+            "reset": _Fault("reset"),
+        }
+        with self._lock:
+            self._down[method] = faults[kind]
+
+    def clear_faults(self) -> None:
+        """Forget every fault still queued or standing: Slack is well again."""
+        with self._lock:
+            self._faults.clear()
+            self._down.clear()
+
+    def faults_left(self, method: str | None = None) -> int:
+        with self._lock:
+            return sum(len(q) for m, q in self._faults.items() if method is None or m == method)
 
     def _queue(self, method: str, fault: _Fault, times: int) -> None:
         if times < 1:
@@ -381,10 +422,19 @@ class FakeSlack:
 
     # -- request handling (called from server threads) -----------------------------------------------
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, args: Mapping[str, Any] | None = None) -> _Fault | None:
         with self._lock:
+            if method in self._down:
+                return self._down[method]
             queue = self._faults.get(method)
-            return queue.popleft() if queue else None
+            if not queue:
+                return None
+            channel = str((args or {}).get("channel") or "")
+            for fault in queue:
+                if fault.channel is None or fault.channel == channel:
+                    queue.remove(fault)
+                    return fault
+            return None
 
     def _record(self, call: Call) -> None:
         with self._changed:
@@ -433,7 +483,13 @@ class FakeSlack:
             return answer
         token = _extract_token(headers, args)
 
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, args)
+        if fault is not None and fault.kind in ("hang", "reset"):
+            if fault.kind == "hang":
+                time.sleep(fault.seconds)
+            # Recorded as a call that got no answer; the handler closes the socket.
+            self._record(Call(method, args, token, headers, at, 0, {}, fault.kind, parts.path))
+            return _Answer(0, {}, fault=fault.kind)
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         answer = self._answer(method, args, token, fault)
@@ -767,9 +823,13 @@ def _conversations_replies(fake: FakeSlack, args: dict[str, Any]) -> dict[str, A
     channel = str(_require(args, "channel", "channel_not_found"))
     ts = str(_require(args, "ts", "thread_not_found"))
     message = fake._messages.get((channel, ts))
-    if message is None:
+    if message is None and not any(
+        c == channel and m.get("thread_ts") == ts for (c, _), m in fake._messages.items()
+    ):
         raise _SlackError("thread_not_found")
-    root = message.get("thread_ts") or ts
+    # A person's message that started the thread reached the app as an event, not through this fake: its
+    # replies are known all the same.
+    root = (message or {}).get("thread_ts") or ts
     if root != ts:
         return {"messages": [copy.deepcopy(message)], "has_more": False}
     found = [
@@ -943,6 +1003,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         fake = cast(_Server, self.server).fake
         answer = fake._handle(verb, self.path, headers, raw_body)
+        if answer is not None and answer.fault in ("hang", "reset"):
+            self._drop()
+            return
         if answer is None:
             self._write(404, {"Content-Type": "text/plain"}, b"not found")
             return
@@ -956,6 +1019,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             **answer.headers,
         }
         self._write(answer.status, response_headers, payload)
+
+    def _drop(self) -> None:
+        """Close the connection without a byte of answer: the client sees a reset or a closed connection."""
+        self.close_connection = True
+        try:
+            # SO_LINGER 0: the close sends RST, as a reset connection does, rather than a clean FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
 
     def _write(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
         self.send_response(status)

@@ -77,11 +77,13 @@ def live_app(
     *,
     worker_process: bool = False,
     usergroups: Mapping[str, Iterable[str]] | None = None,
+    client_timeout: int | None = None,
     **env: str,
 ) -> Iterator[LiveApp]:
     """The web app as `serve_http` runs it. The worker runs in a thread of this process (same code,
     retries after 0.1 s instead of 5 s) unless `worker_process`, which starts the production process.
-    `usergroups`: the Slack user groups the fake Slack knows, with their members."""
+    `usergroups`: the Slack user groups the fake Slack knows, with their members. `client_timeout`: the
+    Slack client's timeout in seconds (production: 10), for tests of a hanging Slack."""
     with FakeSlack(usergroups=usergroups) as slack:
         settings = make_settings(
             tmp_path,
@@ -92,6 +94,8 @@ def live_app(
         )
         services = build_services(settings)
         slack_app = bot.build_slack_app(services)
+        if client_timeout is not None:
+            slack_app.context.client.timeout = client_timeout
         with _worker(settings, services, slack_app, worker_process) as process:
             try:
                 with serve_wsgi(bot.wsgi_app(slack_app, services)) as base_url:
