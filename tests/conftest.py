@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from servicebot.bootstrap import Services, build_services
@@ -29,6 +30,15 @@ BACKEND = os.environ.get("SERVICEBOT_TEST_BACKEND", "sqlite")
 if BACKEND not in BACKENDS:
     raise SystemExit(f"SERVICEBOT_TEST_BACKEND must be one of {', '.join(BACKENDS)}, not {BACKEND!r}")
 _databases: dict[tuple[Path, str], str] = {}
+
+# Property tests draw the same examples on every run, so a red build means a regression, never the luck of
+# the draw; SERVICEBOT_HYPOTHESIS=explore draws fresh ones, to look for new cases (and pin what it finds).
+hypothesis.settings.register_profile("repeatable", derandomize=True)
+hypothesis.settings.register_profile("explore", derandomize=False)
+_PROFILE = os.environ.get("SERVICEBOT_HYPOTHESIS", "repeatable")
+if _PROFILE not in ("repeatable", "explore"):
+    raise SystemExit(f"SERVICEBOT_HYPOTHESIS must be repeatable or explore, not {_PROFILE!r}")
+hypothesis.settings.load_profile(_PROFILE)
 _made_by_test: list[tuple[Path, str]] | None = None
 
 

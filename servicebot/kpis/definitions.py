@@ -326,6 +326,13 @@ def parse_yaml(text: str, name: str) -> Any:
         raise KpiDefinitionsError(str(exc)) from None
 
 
+def _shown(key: object) -> str:
+    """A key as a one-line message may quote it: one with a line break or a control character (from a
+    hand-edited file) is shown escaped."""
+    text = str(key)
+    return text if text and text.isprintable() else repr(text)
+
+
 def definitions_from(
     raw: Any,
     name: str,
@@ -335,7 +342,7 @@ def definitions_from(
 ) -> list[KpiDefinition]:
     """Validated definitions, in file order, from parsed YAML; every problem reported in one message."""
     if isinstance(raw, Mapping):
-        extra = [str(key) for key in raw if key != "kpis"]
+        extra = [_shown(key) for key in raw if key != "kpis"]
         if extra:
             raise KpiDefinitionsError(
                 f"{name}: unknown top-level key(s) {', '.join(extra)}; the file is a list of KPIs, or "
@@ -361,7 +368,7 @@ def definitions_from(
             spec = KpiSpec.model_validate(dict(item))
         except ValidationError as exc:
             for err in exc.errors():
-                field = ".".join(str(part) for part in err["loc"]) or "(KPI)"
+                field = ".".join(_shown(part) for part in err["loc"]) or "(KPI)"
                 problems.append(f"{label}: {field}: {_message(err)}")
             continue
         definition, found = _to_definition(spec, known_sources, desks)

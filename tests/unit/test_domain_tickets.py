@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from servicebot.domain.ids import MAX_ROW_ID
 from servicebot.domain.tickets import (
     SYSTEM_ACTOR,
     EventKind,
@@ -487,8 +488,11 @@ def test_parse_ref_rejects_junk_and_zero(text: str) -> None:
 def test_format_ref_round_trips() -> None:
     assert format_ref(42) == "T-00042"
     assert format_ref(123456) == "T-123456"
-    for n in (1, 9, 10, 99999, 100000, 999999999999):
+    for n in (1, 9, 10, 99999, 100000, MAX_ROW_ID):
         assert parse_ref(format_ref(n)) == n
+    # A number no row id can reach (PostgreSQL's INTEGER is 32 bits) is no ticket, not a database error.
+    with pytest.raises(TicketRuleError, match="is not a ticket id"):
+        parse_ref(format_ref(MAX_ROW_ID + 1))
 
 
 @pytest.mark.parametrize(
