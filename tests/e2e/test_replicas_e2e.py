@@ -11,9 +11,7 @@ import json
 import os
 import signal
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLE_CONFIG, on_postgresql
-from tests.e2e.test_serve_process import Served, serve
+from tests.e2e.test_serve_process import Served, _wait_until, serve
 from tests.support.cli import servicebot
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import event_callback, message_event
@@ -36,16 +34,6 @@ pytestmark = pytest.mark.skipif(
 
 INTAKE, LEADS = "C0ICTHELP", "C0ICTLEADS"
 DIGEST = "ict-every-minute"
-
-
-def _wait_until(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _config(tmp_path: Path) -> dict[str, str]:
@@ -127,14 +115,17 @@ def test_two_replicas_one_leader_killed_mid_digest_nothing_twice(tmp_path: Path)
         _wait_until(
             lambda: _count(url, "SELECT count(*) FROM inbound_requests WHERE processed_at IS NULL") == 0,
             "both workers to finish the events",
+            timeout=60,
         )
         assert _count(url, "SELECT count(*) FROM tickets") == 10, "one ticket per event, not per delivery"
         assert _count(url, "SELECT count(*) FROM inbound_requests") == 10
 
-        worker = _wait_until(lambda: _leader_worker_pid(url), "a leader to be elected")
+        worker = _wait_until(lambda: _leader_worker_pid(url), "a leader to be elected", timeout=60)
         leader = replicas[_parent(worker)]
         survivor = second if leader is first else first
-        _wait_until(lambda: _count(url, "SELECT count(*) FROM alert_episodes") == 1, "the outage alert")
+        _wait_until(
+            lambda: _count(url, "SELECT count(*) FROM alert_episodes") == 1, "the outage alert", timeout=60
+        )
 
         # Hold the next digest mid-way: it reads the open alert episodes, which this transaction locks.
         blocker = _connect(url)
@@ -162,6 +153,7 @@ def test_two_replicas_one_leader_killed_mid_digest_nothing_twice(tmp_path: Path)
         _wait_until(
             lambda: _count(url, f"SELECT count(*) FROM outbox WHERE key = '{key}' AND status = 'sent'"),
             "the digest the leader died writing, sent by the survivor",
+            timeout=60,
         )
 
         assert _count(url, "SELECT count(*) FROM alert_episodes") == 1, "the alert opened once"
