@@ -20,6 +20,7 @@ import handlers.connect
 import handlers.http
 import handlers.roles
 import servicebot.cli
+from servicebot import logs
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.inbox import Counter
@@ -85,7 +86,7 @@ def wsgi_app(slack: SlackApp, services: Services) -> handlers.http.WSGIApp:
 
 def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> None:
     """The worker process's main: its own services and Slack client, working until `stop` is set."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_format)  # a spawned process starts with no logging; a forked one is replaced
     # APScheduler says every start, run and stop at INFO; ours says what a run did when it did something.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     services = build_services(settings, upgrade_schema=False)
@@ -267,9 +268,11 @@ def cli(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return run(load_settings())
+        settings = load_settings()
+        level = logging.INFO if settings.serves_slack else logging.WARNING
+        logs.configure(settings.log_format, level=level)
+        return run(settings)
     except ConfigError as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
         return 2

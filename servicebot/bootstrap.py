@@ -29,6 +29,7 @@ from servicebot.services.metrics import MetricsService
 from servicebot.services.outages import OutageService
 from servicebot.services.outbox import OutboxService
 from servicebot.services.queries import TicketQueries
+from servicebot.services.retention import RetentionService
 from servicebot.services.roles import RoleDirectory
 from servicebot.services.stats import StatsService
 from servicebot.services.tickets import TicketService
@@ -59,6 +60,7 @@ class Services:
     kpis: KpiService
     outbox: OutboxService
     alerts: AlertService
+    retention: RetentionService
     digests: DigestService
     stats: StatsService
     home: HomeService
@@ -116,6 +118,19 @@ def open_database(url: str, *, must_exist: bool = False) -> Database:
             database.dispose()
             raise
     return database
+
+
+def separate_inbox(settings: Settings) -> bool:
+    return settings.inbox_database_url != settings.database_url
+
+
+def open_inbox_if_present(settings: Settings) -> Database | None:
+    """The separate inbox file (SQLite) when it exists, checked as a reading command checks the database;
+    None when there is none (no request ever arrived over Slack), which is not a reason to create one."""
+    file = sqlite_file(settings.inbox_database_url)
+    if not separate_inbox(settings) or file is None or not file.exists():
+        return None
+    return open_database(settings.inbox_database_url, must_exist=True)
 
 
 def stored_revision(url: str) -> str:
@@ -247,6 +262,11 @@ def build_services(
         ),
         kpis=kpis,
         outbox=outbox,
+        # A reading command stands the main database in for a separate inbox file (above); the retention
+        # command then opens that file itself, if it is there (`open_inbox_if_present`).
+        retention=RetentionService(
+            db, None if inbox_db is db and separate_inbox(settings) else inbox_db, settings, clock
+        ),
         alerts=alerts,
         digests=DigestService(
             settings, clock, stats, kpis, outages, outbox_recorder(db, clock), episode_summaries(alerts)

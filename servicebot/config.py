@@ -29,7 +29,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from servicebot import files
+from servicebot import files, logs
 from servicebot.domain.calendar import WorkingCalendar
 from servicebot.domain.errors import InvalidInput
 
@@ -380,6 +380,48 @@ class Alerts(_Strict):
         return value
 
 
+class Retention(_Strict):
+    """How long people's words are kept (`servicebot retention apply`). `closed_ticket_text_days`: a ticket
+    closed longer ago than this has its free text removed (its facts and metrics are kept); null keeps it
+    for ever. The default is null: removing text cannot be undone, and the period is the council's records
+    retention schedule to set, not the software's to guess."""
+
+    closed_ticket_text_days: int | None = Field(default=None, ge=1, le=36_500)
+
+    @field_validator("closed_ticket_text_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        # pydantic would take "730" or 730.0; a period written as text or a fraction is a mistake to name.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"a whole number of days (e.g. 730 for two years) or null, got {value!r}")
+        return value
+
+
+# Secrets come from the environment only: a file is copied, committed and shared, the environment is not.
+_SECRET_KEYS = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "signing_secret": "SLACK_SIGNING_SECRET",
+    "bot_token": "SLACK_BOT_TOKEN",
+    "app_token": "SLACK_APP_TOKEN",
+    "database_url": "SERVICEBOT_DATABASE_URL",
+}
+
+
+def _secrets_in_file(raw: Mapping[str, Any]) -> list[str]:
+    found = []
+    for key, value in raw.items():
+        if isinstance(key, str) and key.lower() in _SECRET_KEYS:
+            found.append(
+                f"{key}: secrets are read from the environment only; remove it from the file and set "
+                f"{_SECRET_KEYS[key.lower()]} instead"
+            )
+        if isinstance(value, Mapping):
+            found.extend(f"{key}.{problem}" for problem in _secrets_in_file(value))
+    return found
+
+
 class FileConfig(_Strict):
     """The shape of servicebot.yaml."""
 
@@ -390,6 +432,7 @@ class FileConfig(_Strict):
     roles: Roles = Roles()
     alerts: Alerts = Alerts()
     digests: tuple[DigestSpec, ...] = ()
+    retention: Retention = Retention()
 
     @field_validator("roles")
     @classmethod
@@ -477,6 +520,8 @@ class Settings(_Strict):
     alerts: Alerts = Alerts()
     model_cache_dir: str | None = None  # trained triage models, reused across restarts; None: not cached
     digests: tuple[DigestSpec, ...] = ()
+    log_format: logs.LogFormat = "text"  # SERVICEBOT_LOG_FORMAT
+    retention: Retention = Retention()
 
     @property
     def inbox_database_url(self) -> str:
@@ -498,6 +543,11 @@ class Settings(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def serves_slack(self) -> bool:
+        """`run` connects to Slack (Socket Mode or HTTP), rather than starting the console."""
+        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
 
     @property
     def default_desk(self) -> Desk:
@@ -608,17 +658,23 @@ def _model_cache_dir(env: Mapping[str, str]) -> str | None:
     return str(Path(base) / "servicebot")
 
 
+def _without_password(url: str) -> str:
+    """A URL that cannot be parsed, shown with anything that looks like user:password@ masked: the message
+    is printed, and may be logged or pasted into a support case."""
+    return re.sub(r":[^:/@]*@", ":***@", url)
+
+
 def _database_url_problem(url: str) -> str | None:
     """What is wrong with a database URL that can be told before connecting, in words; None if nothing.
 
     Whatever only a connection can tell (a server down, a password refused) is reported when the bot
     opens the database (`bootstrap.open_database`)."""
     if not re.match(r"^[a-z0-9+]+://", url):
-        return f"not a database URL: {url!r}"
+        return f"not a database URL: {_without_password(url)!r}"
     try:
         parsed = make_url(url)
     except ArgumentError:
-        return f"not a database URL: {url!r}"
+        return f"not a database URL: {_without_password(url)!r}"
     if parsed.get_backend_name() != "sqlite":
         return None
     name = parsed.database or ""
@@ -647,6 +703,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         source = str(path)
+        secrets = _secrets_in_file(raw)
+        if secrets:
+            raise ConfigError(f"invalid configuration in {source}: " + "; ".join(secrets))
     elif explicit_path:
         raise ConfigError(f"SERVICEBOT_CONFIG: file {explicit_path!r} does not exist")
     else:
@@ -677,7 +736,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "alerts": file_config.alerts,
         "model_cache_dir": _model_cache_dir(env),
         "digests": file_config.digests,
+        "retention": file_config.retention,
     }
+    try:
+        values["log_format"] = logs.parse_format(env.get(logs.FORMAT_ENV))
+    except ValueError as exc:
+        raise ConfigError(f"{logs.FORMAT_ENV}: {exc}") from None
     if not values["slack_api_url"].endswith("/"):
         values["slack_api_url"] += "/"
     problem = _database_url_problem(values["database_url"])

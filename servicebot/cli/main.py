@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from intents.catalogue import CatalogueError
-from servicebot.cli import alerts, digests, kpis, metrics, outbox
+from servicebot import logs
+from servicebot.cli import alerts, digests, kpis, metrics, outbox, retention
 from servicebot.cli.options import desk_option
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.domain.errors import UserError
@@ -137,6 +139,7 @@ def _build_parser() -> argparse.ArgumentParser:
     outbox.add_parser(commands, limit=_limit, row_id=_row_id)
     alerts.add_parser(commands, limit=_limit, period=kpis.period_argument)
     digests.add_parsers(commands)
+    retention.add_parser(commands)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -271,6 +274,7 @@ def _main(argv: Sequence[str] | None, slack: SlackModes | None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        logs.configure(settings.log_format, level=_log_level(args.command, settings))
         return _dispatch(args, settings, slack)
     except (ConfigError, CatalogueError, LabelledDataError, TrainingError, ImportFileError) as exc:
         print(f"servicebot: {exc}", file=sys.stderr)
@@ -280,6 +284,14 @@ def _main(argv: Sequence[str] | None, slack: SlackModes | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _log_level(command: str, settings: Settings) -> int:
+    """The serving processes say what they do (a digest recorded, a worker restarted); a one-off command's
+    answer is its output, and the console's is the conversation, so only warnings and errors go beside
+    those (`run` is the console unless Slack is configured)."""
+    serving = command == "serve" or (command == "run" and settings.serves_slack)
+    return logging.INFO if serving else logging.WARNING
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | None) -> int:
@@ -311,8 +323,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
         _console_role(settings, args.user, args.role)  # refused before the database is opened
     # These only read: a mistyped path must not become a new, empty database, nor another program's file a
     # ServiceBot one. (`facts rebuild` and `alerts evaluate` write, but only what is derived from what is
-    # already there: on a new, empty database they would find nothing and say all was well.)
-    reads_only = args.command in ("tickets", "metrics", "facts", "outbox", "alerts") or (
+    # already there: on a new, empty database they would find nothing and say all was well; `retention`
+    # only removes what is there.)
+    reads_only = args.command in ("tickets", "metrics", "facts", "outbox", "alerts", "retention") or (
         args.command == "import" and args.dry_run
     )
     services = build_services(settings, must_exist=reads_only)
@@ -342,6 +355,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, slack: SlackModes | 
             return outbox.run(args, services)
         if args.command == "alerts":
             return alerts.run(args, services)
+        if args.command == "retention":
+            return retention.run(args, services)
         if args.command == "facts":
             started = time.perf_counter()
             done = services.facts.rebuild()

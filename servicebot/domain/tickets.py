@@ -47,6 +47,22 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     RATING_REQUESTED = "rating_requested"
     RATED = "rated"
+    TEXT_PURGED = "text_purged"  # the retention policy removed its free text; every fact is kept
+
+
+# What a purged ticket shows where its text was (the ticket's own, and each note, reason and comment).
+PURGED_TEXT = "(text removed under the retention policy)"
+# The keys of an event's data that hold what people wrote; the rest (desk, queue, resolution, rating,
+# channel and ts, self-help titles from the catalogue) are the facts the metrics and KPIs are made of.
+_FREE_TEXT_KEYS = ("text", "note", "reason")
+
+
+def purged_data(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The event's data with its free text replaced by PURGED_TEXT, or None when there is none to remove
+    (an empty note is not text)."""
+    if not any(data.get(key) and data[key] != PURGED_TEXT for key in _FREE_TEXT_KEYS):
+        return None
+    return {k: PURGED_TEXT if k in _FREE_TEXT_KEYS and v else v for k, v in data.items()}
 
 
 class Resolution(StrEnum):
@@ -357,6 +373,15 @@ class Ticket:
             raise TicketRuleError(f"{self.ref} is not resolved yet")
         self._emit(EventKind.RATED, actor, at, to_value="positive" if positive else "negative")
 
+    def record_text_purged(self, at: datetime, days: int) -> None:
+        """Appended when the retention policy has removed its free text (`services/retention.py`): the
+        history says when and under what period, and a purged ticket is never purged twice."""
+        if self.is_open:
+            raise TicketRuleError(f"{self.ref} is {self.status.value}; only a closed ticket's text is purged")
+        if EventKind.TEXT_PURGED in self.kinds_seen:
+            raise TicketRuleError(f"{self.ref}'s text was already removed")
+        self._emit(EventKind.TEXT_PURGED, SYSTEM_ACTOR, at, data={"retention_days": days})
+
     # -- internals ----------------------------------------------------------------------------------
     def _require_open(self, verb: str) -> None:
         if not self.is_open:
@@ -423,6 +448,8 @@ class Ticket:
             self.rating_requested = True
         elif kind is EventKind.RATED:
             self.rating = event.to_value == "positive"
+        elif kind is EventKind.TEXT_PURGED:
+            self.text = PURGED_TEXT
         elif kind is EventKind.COMMENTED and event.data.get("source"):
             self.comment_sources = self.comment_sources | {event.data["source"]}
         self.version = event.seq

@@ -48,7 +48,7 @@ def history(session: Session, ticket_id: int) -> list[TicketEvent]:
     rows = session.execute(
         select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
     ).all()
-    return [_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
@@ -114,7 +114,7 @@ def _projection(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _event(row: Row[Any]) -> TicketEvent:
+def event_from_row(row: Row[Any]) -> TicketEvent:
     return TicketEvent(
         ticket_id=row.ticket_id,
         seq=row.seq,
