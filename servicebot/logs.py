@@ -165,9 +165,14 @@ def configure(
     root.setLevel(level)
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _REPORTED_BY_US:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return handler
 
 
 # Libraries that say at INFO what they do every time (alembic each migration step at every start, APScheduler
 # every run); ours say what a run changed, when it changed something.
 _CHATTY: Final = ("alembic", "apscheduler")
+# slack_sdk logs an ERROR for every failed try of a call, before the caller has decided anything: the start
+# check then names the problem in one line, and the relay records and logs each delivery's outcome itself.
+_REPORTED_BY_US: Final = ("slack_sdk",)
