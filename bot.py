@@ -23,6 +23,7 @@ import servicebot.cli
 from servicebot import logs
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
+from servicebot.runtime.claims import release_orphans
 from servicebot.runtime.inbox import Counter
 from servicebot.runtime.leader import Leadership, election_for
 from servicebot.runtime.scheduler import DigestScheduler
@@ -97,6 +98,8 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
         context = handlers.SlackContext(
             services=services, client=client, bot_user_id=handlers.connect.bot_user_id(client)
         )
+        # A worker restarted after a crash takes over at once what the dead one had claimed.
+        release_orphans(services.inbox.db, services.db)
         services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
         leadership = scheduled_work(services)
         leadership.start()

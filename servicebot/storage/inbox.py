@@ -124,3 +124,19 @@ def release_inbound(session: Session, keys: list[str], holder: str) -> None:
         .where(c.key.in_(keys), c.claimed_by == holder, c.processed_at.is_(None))
         .values(claimed_by=None, claimed_until=None)
     )
+
+
+def claim_holders(session: Session) -> set[str]:
+    """Who holds claims on requests not yet done."""
+    c = inbound_requests.c
+    query = select(c.claimed_by).where(c.claimed_by.is_not(None), c.processed_at.is_(None)).distinct()
+    return {str(holder) for holder in session.execute(query).scalars()}
+
+
+def release_holder(session: Session, holder: str) -> None:
+    c = inbound_requests.c
+    session.execute(
+        update(inbound_requests)
+        .where(c.claimed_by == holder, c.processed_at.is_(None))
+        .values(claimed_by=None, claimed_until=None)
+    )

@@ -131,6 +131,22 @@ def claim(session: Session, now: datetime, *, holder: str, until: datetime, limi
     return [replace(_message(row), taken_over=row.id in lapsed) for row in session.execute(query)]
 
 
+def claim_holders(session: Session) -> set[str]:
+    """Who holds claims on messages still pending."""
+    query = select(outbox.c.claimed_by).where(
+        outbox.c.claimed_by.is_not(None), outbox.c.status == Status.PENDING
+    )
+    return {str(holder) for holder in session.execute(query.distinct()).scalars()}
+
+
+def release_holder(session: Session, holder: str) -> None:
+    session.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.PENDING)
+        .values(**_UNCLAIMED)
+    )
+
+
 def release(session: Session, ids: Sequence[int], holder: str) -> None:
     """Unclaim `holder`'s messages among `ids` that are still pending (the relay stopped before them)."""
     session.execute(

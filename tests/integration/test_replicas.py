@@ -6,6 +6,9 @@ another process has; the database is the only thing they share. Run on SQLite an
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import threading
 import time
 from collections import OrderedDict
@@ -15,13 +18,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from servicebot.bootstrap import Services, build_services
 from servicebot.domain.outbox import Attempt, Sent
+from servicebot.runtime.claims import release_orphans
 from servicebot.runtime.leader import AdvisoryLock, Election, Leadership, LeaseRow, election_for
 from servicebot.runtime.outbox import Relay
 from servicebot.runtime.worker import Worker
 from servicebot.storage import models
+from servicebot.storage.tables import inbound_requests
 from servicebot.triage import model_store
 from servicebot.triage.classifier import training_key
 from servicebot.triage.engine import catalogue_examples
@@ -325,3 +331,33 @@ def test_a_lease_row_holds_one_leader_on_either_database(
     assert second.hold() and not first.hold()
     second.resign()
     assert first.hold()
+
+
+def test_a_restarted_worker_takes_over_at_once_what_a_dead_process_of_this_host_claimed(
+    services: Services, clock: Clock
+) -> None:
+    """A claim lapses by itself for another machine's sake; this machine knows its dead processes."""
+    keys = _accept(services, 3)
+    host = socket.gethostname()[:60]
+    exited = _spawned_and_gone()  # a process that has exited: its pid names no one now
+    gone = f"{host}:{exited}:deadbeef"
+    alive = f"{host}:{os.getppid()}:cafebabe"
+    elsewhere = f"another-machine:{exited}:feedface"
+    with services.inbox.db.transaction() as session:  # on SQLite the inbox is a file of its own
+        for key, holder in zip(keys, (gone, alive, elsewhere), strict=True):
+            session.execute(
+                update(inbound_requests)
+                .where(inbound_requests.c.key == key)
+                .values(claimed_by=holder, claimed_until=clock() + timedelta(minutes=1))
+            )
+    services.outbox.send("k1", "chat.postMessage", {"channel": "C1", "text": "x"}, thread="t")
+    assert [m.key for m in services.outbox.claim(gone)] == ["k1"]
+    assert release_orphans(services.inbox.db, services.db) == 2
+    assert [r.key for r in services.inbox.claim(10)] == keys[:1], "only the dead local process's"
+    assert [m.key for m in services.outbox.claim("me")] == ["k1"]
+
+
+def _spawned_and_gone() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
