@@ -48,8 +48,8 @@ def test_none_are_configured_by_default_and_the_example_shows_them_commented_out
     settings = load_settings({"SERVICEBOT_CONFIG": str(EXAMPLE_CONFIG)})
     assert settings.digests == ()
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    commented = "\n".join(line[2:] for line in text.splitlines() if line.startswith("# "))
-    shown = yaml.safe_load(commented[commented.index("digests:") :])
+    block = text[text.index("# digests:") :].split("\n\n")[0]
+    shown = yaml.safe_load("\n".join(line[2:] for line in block.splitlines()))
     assert [d["content"] for d in shown["digests"]][:2] == ["alert_digest", "daily_stats"]
     assert shown["digests"][0]["cron"] == "30 8 * * mon-fri"
     # What the example shows is valid as it stands.
