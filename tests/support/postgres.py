@@ -50,9 +50,31 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# The test run's server: its data is thrown away, so nothing is flushed to disk.
+THROWAWAY: dict[str, str] = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "400",
+    "shared_buffers": "64MB",
+}
+# As a production server runs (every commit flushed to disk before it returns): for benchmarks, whose
+# figures must include what durability costs.
+DURABLE: dict[str, str] = {
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+    "max_connections": "400",
+    "shared_buffers": "256MB",
+}
+
+
 class PostgresServer:
-    def __init__(self, bindir: Path) -> None:
+    """`settings`: the server's configuration (`-c name=value` each); THROWAWAY unless given."""
+
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None) -> None:
         self.bindir = bindir
+        self.settings = dict(THROWAWAY if settings is None else settings)
         self.root = Path(tempfile.mkdtemp(prefix="servicebot-pg-"))
         self.data = self.root / "data"
         self.port = 0
@@ -96,16 +118,7 @@ class PostgresServer:
                     "listen_addresses=127.0.0.1",
                     "-c",
                     f"unix_socket_directories={self.root}",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=400",
-                    "-c",
-                    "shared_buffers=64MB",
+                    *(arg for name, value in self.settings.items() for arg in ("-c", f"{name}={value}")),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=open(self.root / "server.log", "ab"),  # noqa: SIM115 (the server owns it)
@@ -171,6 +184,17 @@ class PostgresServer:
 
 _server: PostgresServer | None = None
 _server_lock = threading.Lock()
+
+
+def start_server(settings: dict[str, str]) -> PostgresServer:
+    """A server of its own (not the test run's), e.g. DURABLE for a benchmark; the caller stops it."""
+    bindir = binaries()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL is not installed (no initdb found on PATH or in /usr/lib/postgresql)")
+    started = PostgresServer(bindir, settings)
+    atexit.register(started.stop)
+    started.start()
+    return started
 
 
 def server() -> PostgresServer:
