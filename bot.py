@@ -18,13 +18,14 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 import handlers
 import handlers.connect
 import handlers.http
+import handlers.inbox
 import handlers.roles
 import servicebot.cli
 from servicebot import logs
 from servicebot.bootstrap import Services, build_services
 from servicebot.config import ConfigError, Settings, load_settings
 from servicebot.runtime.claims import release_orphans
-from servicebot.runtime.inbox import Counter
+from servicebot.runtime.inbox import Activity
 from servicebot.runtime.leader import Leadership, election_for
 from servicebot.runtime.scheduler import DigestScheduler
 from servicebot.runtime.serving import POLL_SECONDS, CannotListen, Stop, serve_wsgi, stop_on_signals
@@ -82,10 +83,15 @@ def build_slack_app(services: Services) -> SlackApp:
 
 
 def wsgi_app(slack: SlackApp, services: Services) -> handlers.http.WSGIApp:
-    return handlers.http.wsgi_app(slack.app, services.settings.slack_signing_secret or "", services.health)
+    return handlers.http.wsgi_app(
+        slack.app,
+        services.settings.slack_signing_secret or "",
+        services.health,
+        record=handlers.inbox.event_recorder(slack.context),
+    )
 
 
-def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> None:
+def run_worker(settings: Settings, wake: Wake, stop: Wake, activity: Activity) -> None:
     """The worker process's main: its own services and Slack client, working until `stop` is set."""
     logs.configure(settings.log_format)  # a spawned process starts with no logging; a forked one is replaced
     # APScheduler says every start, run and stop at INFO; ours says what a run did when it did something.
@@ -103,7 +109,7 @@ def run_worker(settings: Settings, wake: Wake, stop: Wake, busy: Counter) -> Non
         services.triage.model()  # trained (or loaded from the cache) before the first message, not during it
         leadership = scheduled_work(services)
         leadership.start()
-        handlers.worker(context, busy=lambda: int(busy.value)).run_forever(wake, stop)
+        handlers.worker(context, busy=activity.busy).run_forever(wake, stop)
     finally:
         if leadership is not None:
             leadership.stop()

@@ -47,9 +47,10 @@ from waitress.server import create_server  # what waitress.create_server is; typ
 import bot
 from bench.loadgen import LoadInProcess, LoadProcess, LoadResult, Request
 from servicebot.bootstrap import Services, build_services
-from servicebot.chat.conversation import NewQuery, parse
+from servicebot.chat.commands import NewQuery, parse
 from tests.conftest import make_settings
 from tests.support.fake_slack import BOT_TOKEN, BOT_USER_ID, CALLS_PATH, FakeSlack
+from tests.support.postgres import DURABLE, PostgresServer, start_server
 from tests.support.slack_requests import event_callback, message_event, sign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,7 +435,8 @@ def print_report(rounds: list[RoundStats], summary: dict[str, Any], config: dict
     print(
         f"\nEvent handling: {config['events']} events x {config['rounds']} rounds, "
         f"{config['concurrency']} concurrent clients ({config['client']}), "
-        f"waitress threads=8, {config['cpus']} CPUs, load avg at start {config['loadavg']}"
+        f"waitress threads=8, {config['cpus']} CPUs, load avg at start {config['loadavg']}, "
+        f"{config['backend']}{' ' + config['postgresql'] if 'postgresql' in config else ''}"
     )
     header = (
         f"{'app':<11}{'round':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -471,6 +473,14 @@ def print_report(rounds: list[RoundStats], summary: dict[str, Any], config: dict
         print(f"goal {goal}: {'met' if met else 'MISSED'}")
 
 
+def postgres_version(server: PostgresServer) -> str:
+    import psycopg
+
+    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres") as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
 # -- main ----------------------------------------------------------------------------------------------
 
 
@@ -480,6 +490,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients (default 50)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per app (default 3)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="ServiceBot's database: a SQLite file (default), or PostgreSQL on a server of the bench's own "
+        "started from the system's binaries, durable as in production (every commit flushed to disk)",
+    )
     parser.add_argument(
         "--client",
         choices=("process", "thread"),
@@ -499,6 +516,7 @@ def run(args: argparse.Namespace) -> tuple[list[RoundStats], dict[str, Any], dic
         "concurrency": args.concurrency,
         "rounds": args.rounds,
         "client": args.client,
+        "backend": args.backend,
         "cpus": os.cpu_count(),
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "python": platform.python_version(),
@@ -506,14 +524,21 @@ def run(args: argparse.Namespace) -> tuple[list[RoundStats], dict[str, Any], dic
     }
     factory = EventFactory(ict_texts())
     client: LoadProcess | LoadInProcess = LoadProcess() if args.client == "process" else LoadInProcess()
+    postgres: PostgresServer | None = None
     try:
         fake = FakeSlackProcess()
         with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp:
+            database = {"SERVICEBOT_DATABASE_URL": f"sqlite:///{Path(tmp) / 'servicebot.db'}"}
+            if args.backend == "postgresql":
+                postgres = start_server(DURABLE)
+                config["postgresql"] = postgres_version(postgres)
+                database["SERVICEBOT_DATABASE_URL"] = postgres.new_database()
             settings = make_settings(
                 Path(tmp),
                 SLACK_BOT_TOKEN=BOT_TOKEN,
                 SLACK_SIGNING_SECRET=SIGNING_SECRET,
                 SLACK_API_URL=fake.api_url,
+                **database,
             )
             services = build_services(settings)
             slack = bot.build_slack_app(services)
@@ -538,6 +563,8 @@ def run(args: argparse.Namespace) -> tuple[list[RoundStats], dict[str, Any], dic
     finally:
         client.close()
         fake.close()
+        if postgres is not None:
+            postgres.stop()
     return rounds, summarise(rounds, harness.retry, args.concurrency), config
 
 

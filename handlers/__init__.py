@@ -19,7 +19,7 @@ from handlers.blocks.alerts import COMMENT, COMMENT_VIEW
 from handlers.commands import process_command
 from handlers.context import SlackContext
 from handlers.events import process_event
-from handlers.inbox import SlackProcessor, inbox_middleware
+from handlers.inbox import RECORDED_EVENTS, SlackProcessor, inbox_middleware
 from handlers.outbox import SlackSender
 from handlers.shortcuts import LOG_AS_TICKET, process_shortcut
 from servicebot.runtime.outbox import Relay
@@ -41,7 +41,7 @@ def register(app: App, ctx: SlackContext) -> None:
     def recorded_event() -> None:
         """Bolt acknowledges Events API requests itself."""
 
-    for event_type in ("message", "app_mention", "reaction_added", "app_home_opened"):
+    for event_type in sorted(RECORDED_EVENTS):
         app.event(event_type)(recorded_event)
 
     def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
@@ -55,7 +55,7 @@ def register(app: App, ctx: SlackContext) -> None:
     app.shortcut(LOG_AS_TICKET)(acknowledge)
 
 
-def worker(ctx: SlackContext, busy: Callable[[], int] = lambda: 0) -> Worker:
+def worker(ctx: SlackContext, busy: Callable[[], bool] = lambda: False) -> Worker:
     """The inbox's worker, doing Slack's kinds of work with this context."""
     processors = {kind: functools.partial(process, ctx) for kind, process in PROCESSORS.items()}
     sender = SlackSender(ctx.client, ctx.services.settings, ctx.services.outbox.where_sent)

@@ -1,5 +1,6 @@
-"""The HTTP front door for Slack (WSGI): verify, refuse what is not Slack's with a clear 4xx, hand the rest
-to Bolt (whose inbox middleware records it before the ack); and `GET /healthz` for the load balancer.
+"""The HTTP front door for Slack (WSGI): verify, refuse what is not Slack's with a clear 4xx, record the
+Events API callbacks the bot works on and acknowledge them, hand the rest to Bolt (whose inbox middleware
+records it before the ack); and `GET /healthz` for the load balancer.
 
 Order matters: the signature is checked over the raw bytes before anything is decoded or parsed, so a
 request nobody signed costs one HMAC and reaches nothing else (401). A signed request that cannot be read
@@ -28,6 +29,9 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # None when healthy, else what is wrong (e.g. the database is unreachable).
 HealthCheck = Callable[[], str | None]
 Clock = Callable[[], float]
+# Records a verified request the bot works on and returns True (acknowledge it with an empty 200), or
+# returns False to leave it to Bolt. Raises when it cannot record: the answer is then a 503, Slack retries.
+Recorder = Callable[[dict[str, Any]], bool]
 
 log = logging.getLogger("servicebot.http")
 # Ten digits is a Unix time until the year 2286; anything longer or not plain ASCII digits (a header sent
@@ -36,11 +40,22 @@ _TIMESTAMP = re.compile(r"[0-9]{1,10}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
+NOT_RECORDED = "the request could not be recorded just now; Slack sends it again"
+
+
 class BadRequest(ValueError):
     """A signed request whose body cannot be read; the message says what is wrong with it."""
 
 
-def wsgi_app(app: App, signing_secret: str, health: HealthCheck, clock: Clock = time.time) -> WSGIApp:
+def wsgi_app(
+    app: App,
+    signing_secret: str,
+    health: HealthCheck,
+    clock: Clock = time.time,
+    record: Recorder = lambda body: False,
+) -> WSGIApp:
+    """`record`: the fast path for what needs nothing but recording before its ack (see `Recorder`)."""
+
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method == "GET":
@@ -63,7 +78,19 @@ def wsgi_app(app: App, signing_secret: str, health: HealthCheck, clock: Clock = 
         if unverified:
             return _json(start_response, "401 Unauthorized", {"ok": False, "error": unverified})
         try:
-            request = _bolt_request(body, environ)
+            parsed = _parsed(body, environ)
+        except BadRequest as exc:
+            return _json(start_response, "400 Bad Request", {"ok": False, "error": str(exc)})
+        try:
+            recorded = record(parsed)
+        except Exception:
+            log.exception("could not record a request from Slack; answered 503 so that Slack sends it again")
+            return _json(start_response, "503 Service Unavailable", {"ok": False, "error": NOT_RECORDED})
+        if recorded:
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+        try:
+            request = _bolt_request(parsed, environ)
         except BadRequest as exc:
             return _json(start_response, "400 Bad Request", {"ok": False, "error": str(exc)})
         answer = app.dispatch(request)
@@ -98,8 +125,8 @@ def _unverified(secret: str, environ: dict[str, Any], body: bytes, now: float) -
     return None
 
 
-def _bolt_request(body: bytes, environ: dict[str, Any]) -> BoltRequest:
-    """The request as Bolt should see it, or BadRequest naming what cannot be read.
+def _parsed(body: bytes, environ: dict[str, Any]) -> dict[str, Any]:
+    """The request's body as an object, or BadRequest naming what cannot be read.
 
     Bolt guesses the format from the text (a form body that merely contains the word "payload" is read
     as an empty request, and a parse error is raised outside its error handling, which is a 500). So the
@@ -113,6 +140,10 @@ def _bolt_request(body: bytes, environ: dict[str, Any]) -> BoltRequest:
     problem = _unexpected_shape(parsed)
     if problem:
         raise BadRequest(problem)
+    return parsed
+
+
+def _bolt_request(parsed: dict[str, Any], environ: dict[str, Any]) -> BoltRequest:
     headers: dict[str, str | Sequence[str]] = {
         k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")
     }

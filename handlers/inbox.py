@@ -11,6 +11,8 @@ from handlers.context import SlackContext
 
 # Does the work of one kind of recorded Slack request; the worker binds it to a context.
 SlackProcessor = Callable[[SlackContext, dict[str, Any]], None]
+# The Events API events the bot works on (the worker's `process_event` knows what to do with each).
+RECORDED_EVENTS = frozenset({"message", "app_mention", "reaction_added", "app_home_opened"})
 
 
 def request_key(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -44,3 +46,32 @@ def inbox_middleware(ctx: SlackContext) -> Callable[..., Any]:
         return next()
 
     return middleware
+
+
+def event_recorder(ctx: SlackContext) -> Callable[[dict[str, Any]], bool]:
+    """The front door's fast path (`handlers.http.Recorder`): an Events API callback of a kind the bot
+    works on is recorded and acknowledged without Bolt.
+
+    Bolt's part in such a request is only to acknowledge it (its listeners here do nothing; the worker
+    does the work from the record), yet its dispatch, the request rebuilt for it and the thread it runs
+    the listener on cost the web process more than recording does, and an event is most of what Slack
+    sends in a burst. Everything else (interactions, commands, url_verification, other bots' messages)
+    still goes through Bolt and the inbox middleware, which record it the same way under the same key."""
+
+    def record(body: dict[str, Any]) -> bool:
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict):
+            return False
+        if event.get("type") not in RECORDED_EVENTS or event.get("bot_id") is not None:
+            return False  # a bot's message: Bolt's own filter drops the bot's echo of itself
+        if ctx.bot_user_id is not None and event.get("user") == ctx.bot_user_id:
+            return True  # the bot's own doing: nothing to work on, as Bolt's filter would decide
+        found = request_key(body)
+        if found is None:
+            return False
+        key, kind = found
+        if not ctx.services.inbox.accept(key, kind, body):
+            ctx.logger.info("duplicate delivery of %s acknowledged and dropped", key)
+        return True
+
+    return record

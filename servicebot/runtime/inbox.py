@@ -13,6 +13,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -53,32 +54,40 @@ class _Accept:
     answer: Future[bool] = field(default_factory=Future)
 
 
-class Counter(Protocol):
-    """An int shared with the worker: threading-local here, multiprocessing.Value across processes."""
+class Stamp(Protocol):
+    """A float shared with the worker: a plain attribute here, a multiprocessing.RawValue across processes."""
 
-    def get_lock(self) -> Any: ...
-
-    value: int
+    value: float
 
 
-class InFlight:
-    """How many requests are being recorded right now, so background work can give way to them."""
+class _Local:
+    value = 0.0
 
-    def __init__(self, counter: Counter | None = None) -> None:
-        self._counter = counter
 
-    def __enter__(self) -> None:
-        if self._counter is not None:
-            with self._counter.get_lock():
-                self._counter.value += 1
+# How long after the last request recorded acknowledgements still count as going on: within a burst
+# requests come far closer together than this; a desk's ordinary traffic, seconds apart, does not hold
+# the worker up at all.
+ACK_QUIET_SECONDS = 0.05
 
-    def __exit__(self, *_: object) -> None:
-        if self._counter is not None:
-            with self._counter.get_lock():
-                self._counter.value -= 1
 
-    def count(self) -> int:
-        return 0 if self._counter is None else int(self._counter.value)
+class Activity:
+    """When the web process last recorded a request, so that background work gives way to a burst.
+
+    A time, not a count of requests in flight: a request spends well under a millisecond being recorded,
+    so a count was nearly always zero between two requests of a burst and the worker did not give way.
+    time.monotonic() is the machine's clock (CLOCK_MONOTONIC), the same in every process. Written and
+    read without a lock: any recent value will do, and a process killed while holding a lock would
+    stop the other side."""
+
+    def __init__(self, stamp: Stamp | None = None) -> None:
+        self._stamp = stamp if stamp is not None else _Local()
+
+    def touch(self) -> None:
+        self._stamp.value = time.monotonic()
+
+    def busy(self) -> bool:
+        """Whether requests are arriving right now."""
+        return time.monotonic() - self._stamp.value < ACK_QUIET_SECONDS
 
 
 class Inbox:
@@ -102,7 +111,7 @@ class Inbox:
         # Called after new requests are stored, e.g. to wake a worker process at once instead of at its
         # next poll.
         self.notify: Callable[[], None] = lambda: None
-        self.in_flight = InFlight()
+        self.activity = Activity()
         self._queue: queue.SimpleQueue[_Accept | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -114,9 +123,12 @@ class Inbox:
         caller does not acknowledge what it has not kept (Slack will deliver it again)."""
         request = _Accept(key, kind, payload)
         self._ensure_writer()
-        with self.in_flight:
-            self._queue.put(request)
+        self.activity.touch()
+        self._queue.put(request)
+        try:
             return request.answer.result(timeout)
+        finally:
+            self.activity.touch()
 
     def done(self, key: str) -> None:
         with self.db.transaction() as session:

@@ -31,16 +31,16 @@ class Wake(Protocol):
 
 
 class Worker:
-    """`busy` says how many requests the web process is acknowledging right now. Before each piece of
-    work the worker gives way to them for up to `max_yield` seconds: acknowledgements are due within
-    3 seconds and cost well under a millisecond, while the work can wait, and catches up after a burst."""
+    """`busy` says whether the web process is acknowledging requests right now. Before each piece of work
+    the worker gives way to them for up to `max_yield` seconds: acknowledgements are due within 3 seconds
+    and cost well under a millisecond, while the work can wait, and catches up after a burst."""
 
     def __init__(
         self,
         inbox: Inbox,
         processors: Mapping[str, Processor],
         batch: int = 20,
-        busy: Callable[[], int] = lambda: 0,
+        busy: Callable[[], bool] = lambda: False,
         max_yield: float = 0.1,
         deliver: Callable[[Wake | None], int] | None = None,
     ) -> None:
@@ -55,8 +55,8 @@ class Worker:
 
     def _give_way(self) -> None:
         deadline = time.monotonic() + self.max_yield
-        while self.busy() > 0 and time.monotonic() < deadline:
-            time.sleep(0.002)
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def run_once(self, stop: Wake | None = None) -> int:
         """Process what is due now, or until `stop` is set; returns how many requests were finished."""

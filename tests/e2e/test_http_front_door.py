@@ -27,7 +27,7 @@ from handlers.http import MAX_BODY_BYTES, WSGIApp
 from servicebot.bootstrap import Services, build_services
 from servicebot.storage.tables import inbound_requests
 from tests.conftest import make_settings
-from tests.support.fake_slack import BOT_TOKEN, FakeSlack
+from tests.support.fake_slack import BOT_TOKEN, BOT_USER_ID, FakeSlack
 from tests.support.live_app import SIGNING_SECRET, LiveApp, live_app
 from tests.support.slack_requests import (
     block_actions,
@@ -397,4 +397,37 @@ def test_a_body_changed_after_signing_is_401(live: LiveApp) -> None:
     headers = _signed(body)
     changed = body.replace(b"floor 2", b"floor 3")
     assert _post(live, changed, headers) == (401, {"ok": False, "error": "invalid signature"})
+    assert live.inbox() == []
+
+
+# -- the fast path: events recorded and acknowledged without Bolt ------------------------------------------
+def test_an_event_the_bot_works_on_is_recorded_once_however_often_it_is_delivered(live: LiveApp) -> None:
+    body = _event_body()
+    answers = [_post(live, body, _signed(body)) for _ in range(3)]
+    assert answers == [(200, {})] * 3
+    live.settled()
+    assert [row.kind for row in live.inbox()] == ["event"]
+    assert live.ticket_count() == 1
+
+
+def test_the_bots_own_message_is_acknowledged_and_not_recorded(live: LiveApp) -> None:
+    body = event_callback(message_event("Logged T-00001", user=BOT_USER_ID, channel=INTAKE)).body
+    assert _post(live, body, _signed(body)) == (200, {})
+    assert live.inbox() == []
+
+
+def test_another_apps_message_is_left_to_bolt_and_makes_no_ticket(live: LiveApp) -> None:
+    body = event_callback(
+        message_event("Build 42 failed", user="U0OTHERAPP", channel=INTAKE, bot_id="B0CI")
+    ).body
+    assert _post(live, body, _signed(body))[0] == 200
+    live.settled()
+    assert live.ticket_count() == 0
+
+
+def test_a_url_verification_is_still_answered_with_its_challenge(live: LiveApp) -> None:
+    body = json.dumps(
+        {"type": "url_verification", "token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV"}
+    ).encode()
+    assert _post(live, body, _signed(body)) == (200, {"challenge": "3eZbrw1aBm2rZgRNFdxV"})
     assert live.inbox() == []
