@@ -3,7 +3,7 @@
 N signed ``message`` events in the ICT intake channel are POSTed by C concurrent keep-alive clients to
 ServiceBot (built as production builds it: build_services + build_slack_app + wsgi_app, served by waitress,
 with its worker process started by start_worker_process
-with threads=8 as serve_http does) and, in interleaved rounds, to a bare Bolt app that only acks (same
+with the threads serve_http has) and, in interleaved rounds, to a bare Bolt app that only acks (same
 waitress config, same fake Slack). Reported: ack latency p50/p99/max per app, the ServiceBot/bare ratios
 (median over rounds), ServiceBot's tickets/s, a correctness check (exactly N tickets and N cards per
 round, every ack HTTP 200) and a retry check (10% re-sent with X-Slack-Retry-Num: 1 add nothing).
@@ -48,6 +48,7 @@ import bot
 from bench.loadgen import LoadInProcess, LoadProcess, LoadResult, Request
 from servicebot.bootstrap import Services, build_services
 from servicebot.chat.commands import NewQuery, parse
+from servicebot.runtime.serving import CONNECTION_LIMIT, THREADS
 from tests.conftest import make_settings
 from tests.support.fake_slack import BOT_TOKEN, BOT_USER_ID, CALLS_PATH, FakeSlack
 from tests.support.postgres import DURABLE, PostgresServer, start_server
@@ -88,7 +89,9 @@ class Served:
 
 def serve(app: WSGIApp, ident: str) -> Served:
     """The same waitress config as bot.serve_http, on a free loopback port, run in a daemon thread."""
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=8, ident=ident)
+    server: Any = create_server(
+        app, host="127.0.0.1", port=0, threads=THREADS, connection_limit=CONNECTION_LIMIT, ident=ident
+    )
     thread = threading.Thread(target=server.run, name=f"waitress-{ident}", daemon=True)
     thread.start()
     return Served(ident, f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}", server, thread)
@@ -380,9 +383,29 @@ class Harness:
         self.retry.extra_cards += len(intake_cards(self.fake, wanted)) - cards0
         self.retry.p50_ms.append(percentile([s * 1000 for s in result.latencies], 50))
 
-    def warm_up(self) -> None:
+    def warm_up(self, worker_pid: int) -> None:
         self.client.run(self.bare.url, signed(self.factory.batch(WARMUP_EVENTS)), self.concurrency)
         self.servicebot_round(0, WARMUP_EVENTS, retry_check=False)
+        # The worker's start-up work (the leader's first breach evaluation, the triage model) would
+        # otherwise share the CPU with whichever round came first: the bare app's, flattering the ratio.
+        wait_idle(worker_pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid: int, quiet: float = 1.0, timeout: float = 120.0) -> None:
+    """Until the process has used under 2% of a CPU for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(quiet)
+        if cpu_seconds(pid) - before < 0.02 * quiet:
+            return
+    raise BenchError(f"the worker process was still busy after {timeout:.0f}s")
 
 
 # -- report --------------------------------------------------------------------------------------------
@@ -435,7 +458,7 @@ def print_report(rounds: list[RoundStats], summary: dict[str, Any], config: dict
     print(
         f"\nEvent handling: {config['events']} events x {config['rounds']} rounds, "
         f"{config['concurrency']} concurrent clients ({config['client']}), "
-        f"waitress threads=8, {config['cpus']} CPUs, load avg at start {config['loadavg']}, "
+        f"waitress threads={THREADS}, {config['cpus']} CPUs, load avg at start {config['loadavg']}, "
         f"{config['backend']}{' ' + config['postgresql'] if 'postgresql' in config else ''}"
     )
     header = (
@@ -549,7 +572,7 @@ def run(args: argparse.Namespace) -> tuple[list[RoundStats], dict[str, Any], dic
             bare = serve(bare_bolt_app(fake.api_url), "bare")
             harness = Harness(fake, services, servicebot, bare, client, factory, args.concurrency)
             try:
-                harness.warm_up()
+                harness.warm_up(worker.process.pid or 0)
                 rounds: list[RoundStats] = []
                 for round_no in range(1, args.rounds + 1):
                     rounds.append(harness.bare_round(round_no, args.events))

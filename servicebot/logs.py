@@ -167,6 +167,8 @@ def configure(
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     for name in _REPORTED_BY_US:
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    for name in _EVERY_REQUEST:
+        logging.getLogger(name).setLevel(max(level, logging.ERROR))
     return handler
 
 
@@ -176,3 +178,7 @@ _CHATTY: Final = ("alembic", "apscheduler")
 # slack_sdk logs an ERROR for every failed try of a call, before the caller has decided anything: the start
 # check then names the problem in one line, and the relay records and logs each delivery's outcome itself.
 _REPORTED_BY_US: Final = ("slack_sdk",)
+# waitress warns "Task queue depth is N" for every request that waits for a free thread: in a burst, one line
+# per request, written by the web process while it acknowledges (more requests than threads is the normal
+# state of a burst, which the inbox's batching turns into throughput, not a problem to report).
+_EVERY_REQUEST: Final = ("waitress.queue",)

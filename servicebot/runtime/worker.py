@@ -41,7 +41,7 @@ class Worker:
         processors: Mapping[str, Processor],
         batch: int = 20,
         busy: Callable[[], bool] = lambda: False,
-        max_yield: float = 0.1,
+        max_yield: float = 1.0,
         deliver: Callable[[Wake | None], int] | None = None,
     ) -> None:
         """`deliver`: sends what the work recorded to send (the outbox relay); run after each batch of

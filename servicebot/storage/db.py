@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, sqlite_pragmas: dict[str, int] | None = None, **kwargs: Any) -> Engine:
@@ -144,6 +146,38 @@ def _refused(sqlstate: object) -> bool:
     return isinstance(sqlstate, str) and (sqlstate in _REFUSED_STATES or sqlstate[:2] in _REFUSED_CLASSES)
 
 
+class HeldConnection:
+    """One autocommit connection kept by one thread, for single statements that are each their own unit
+    of work (the inbox's writers on PostgreSQL). Taking a connection from the pool for each statement
+    costs a round trip (the liveness ping) and two more for BEGIN and COMMIT, each a wait for the server
+    and for the interpreter lock after it; here a statement is one round trip. A connection found broken
+    (the server restarted) is replaced and the statement tried once more, so only idempotent statements
+    belong here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._connection: Connection | None = None
+
+    def run(self, statement: Callable[[Connection], T]) -> T:
+        for attempt in (1, 2):
+            if self._connection is None:
+                self._connection = self._engine.connect()
+            try:
+                return statement(self._connection)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work every service uses."""
 
@@ -186,6 +220,12 @@ class Database:
         """A read-write unit of work: commit on success, roll back on any exception, no partial writes."""
         with self._guard(), self._write_lock, self._sessions.begin() as session:
             yield session
+
+    def held(self) -> HeldConnection:
+        """A connection of its own for one thread that writes all the time (see HeldConnection)."""
+        if self.engine.dialect.name == "sqlite":
+            raise NotImplementedError("SQLite writes go through transaction(), which takes the write lock")
+        return HeldConnection(self.engine)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

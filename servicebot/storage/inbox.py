@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import JSON, Connection, Row, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from servicebot.storage.tables import inbound_requests
+from servicebot.storage.types import UTCDateTime
+
+_ACCEPT_INBOUND = text(
+    "INSERT INTO inbound_requests (key, kind, payload, received_at, attempts) "
+    "VALUES (:key, :kind, :payload, :received_at, 0) ON CONFLICT (key) DO NOTHING"
+).bindparams(bindparam("payload", type_=JSON), bindparam("received_at", type_=UTCDateTime()))
 
 
 def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
@@ -22,30 +27,36 @@ def accept_inbound(session: Session, key: str, kind: str, payload: dict[str, Any
 def accept_inbound_many(
     session: Session, requests: list[tuple[str, str, dict[str, Any]]], at: datetime
 ) -> set[str]:
-    """Record many requests (distinct keys) at once; returns the keys that were new (the rest were seen
-    before).
+    """Record many requests at once; returns the keys that were new (the rest were seen before).
 
-    One statement for the lot, `INSERT … ON CONFLICT DO NOTHING RETURNING key` (SQLite 3.35+,
-    PostgreSQL 9.5+): the unique key decides, also against another process inserting the same key
-    concurrently, and RETURNING names the rows inserted. One statement, not one per row: on PostgreSQL
-    each statement is a round trip to the server, paid while every request in the batch waits for its ack.
-    """
-    if not requests:
-        return set()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(inbound_requests)
-        .values(
-            [
-                {"key": k, "kind": kind, "payload": p, "received_at": at, "attempts": 0}
-                for k, kind, p in requests
-            ]
+    ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+) lets the unique key decide, also against
+    another process inserting the same key concurrently; the row count says which insert won."""
+    connection = session.connection()
+    fresh: set[str] = set()
+    for key, kind, payload in requests:
+        result = connection.execute(
+            _ACCEPT_INBOUND, {"key": key, "kind": kind, "payload": payload, "received_at": at}
         )
+        if result.rowcount == 1:
+            fresh.add(key)
+    return fresh
+
+
+def insert_inbound_many(
+    connection: Connection, requests: list[tuple[str, str, dict[str, Any]]], at: datetime
+) -> set[str]:
+    """`accept_inbound_many` as one statement (PostgreSQL, autocommit): one round trip to the server for
+    the whole batch, where a transaction of one INSERT a request takes two more than there are requests.
+    The keys must be distinct."""
+    statement = (
+        postgresql_insert(inbound_requests)
         .on_conflict_do_nothing(index_elements=[inbound_requests.c.key])
         .returning(inbound_requests.c.key)
     )
-    return {str(key) for key in session.execute(statement).scalars()}
+    rows = [
+        {"key": k, "kind": kind, "payload": p, "received_at": at, "attempts": 0} for k, kind, p in requests
+    ]
+    return {str(key) for key in connection.execute(statement, rows).scalars()}
 
 
 def mark_inbound(
