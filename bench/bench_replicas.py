@@ -71,6 +71,7 @@ SERVICEBOT = Path(sys.executable).with_name("servicebot")
 REPLICAS = 2
 WARMUP_EVENTS = 40
 DRAIN_TIMEOUT = 600.0  # seconds for a round's cards to be posted: far above any healthy figure at 10,000
+CONNECTION_LIMIT = "reached the connection limit"
 LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
 
 
@@ -300,6 +301,10 @@ class RoundStats:
     transport_errors: int
     share: list[int]  # requests sent to each process
     cpu_s: dict[str, float]  # "replica1 web", "replica1 worker", ... over the round
+    over_3s: int = 0  # acks slower than Slack's 3-second deadline (Slack would retry those)
+    # waitress's "no longer accepting new connections" warnings: above its connection_limit (100, counting
+    # its own listening socket and trigger), a connection waits in the kernel's backlog, unanswered.
+    connection_limit_lines: int = 0
     queue_depth_lines: int = 0  # waitress's "Task queue depth" warnings in the replicas' logs
     tickets: int | None = None
     cards: int | None = None
@@ -330,6 +335,7 @@ def ack_stats(
         transport_errors=len(result.errors),
         share=[stream.targets.count(k) for k in range(len(processes))],
         cpu_s={},
+        over_3s=sum(1 for s in result.latencies if s > 3.0),
     )
     if bad or result.errors:
         stats.failures.append(f"{app}: acks not all HTTP 200: {dict(bad)} {'; '.join(result.errors[:3])}")
@@ -348,9 +354,11 @@ def bare_round(
     client: LoadProcess, bare: list[Process], stream: Stream, concurrency: int, round_no: int
 ) -> RoundStats:
     cpu0 = cpu_of(bare)
+    limit0 = sum(p.count(CONNECTION_LIMIT) for p in bare)
     result = client.run([p.url for p in bare], stream.requests, concurrency, targets=stream.targets)
     stats = ack_stats("bare", round_no, stream, result, bare)
     stats.cpu_s = cpu_delta(cpu0, cpu_of(bare))
+    stats.connection_limit_lines = sum(p.count(CONNECTION_LIMIT) for p in bare) - limit0
     return stats
 
 
@@ -369,6 +377,7 @@ def replicas_round(
     before = db.snapshot()
     cpu0 = cpu_of(served)
     queued0 = sum(p.count("Task queue depth") for p in served)
+    limit0 = sum(p.count(CONNECTION_LIMIT) for p in served)
     result = client.run([p.url for p in served], stream.requests, concurrency, targets=stream.targets)
     stats = ack_stats("replicas", round_no, stream, result, served)
     n = stream.distinct
@@ -385,6 +394,7 @@ def replicas_round(
     time.sleep(0.5)  # anything a retry wrongly started would be running by now
     stats.cpu_s = cpu_delta(cpu0, cpu_of(served))
     stats.queue_depth_lines = sum(p.count("Task queue depth") for p in served) - queued0
+    stats.connection_limit_lines = sum(p.count(CONNECTION_LIMIT) for p in served) - limit0
     after = db.snapshot()
     stats.tickets = after["tickets"] - before["tickets"]
     stats.inbox_rows = after["inbox"] - before["inbox"]
@@ -493,7 +503,10 @@ def print_report(rounds: list[RoundStats], summary: dict[str, Any], config: dict
     for r in rounds:
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu_s.items())
         extra = f"; {r.queue_depth_lines} 'Task queue depth' log lines" if r.app == "replicas" else ""
-        print(f"{r.app} round {r.round}: requests per process {r.share}; CPU s: {cpu}{extra}")
+        print(
+            f"{r.app} round {r.round}: requests per process {r.share}; {r.over_3s} acks over 3 s; "
+            f"connection limit reached {r.connection_limit_lines}x; CPU s: {cpu}{extra}"
+        )
     failures = summary["failures"]
     print("correctness: " + ("every check passed" if not failures else f"{len(failures)} FAILED"))
     for failure in failures:
