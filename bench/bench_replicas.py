@@ -107,7 +107,7 @@ class Process:
 
     def stop(self) -> None:
         if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)  # a clean stop: web, then its worker
+            os.killpg(self.popen.pid, signal.SIGTERM)  # the whole group, as systemd stops a unit
             try:
                 self.popen.wait(timeout=30)
             except subprocess.TimeoutExpired:
