@@ -1,4 +1,5 @@
-"""A closed-loop HTTP load generator: C client threads on keep-alive connections, one POST per request.
+"""A closed-loop HTTP load generator: C client threads on keep-alive connections, one POST per request,
+to one URL or spread over several (replicas behind a load balancer).
 
 Standard library only, so that it runs in a child process (``LoadProcess``) without importing the
 app: on a 2-core machine, client threads in the server's own process would compete with it for the GIL
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,24 +39,43 @@ class LoadResult:
         return self.finished - self.started
 
 
-def run_load(url: str, requests: list[Request], concurrency: int, timeout: float = 30.0) -> LoadResult:
-    """POST every request once, from `concurrency` threads that each take the next request when free."""
-    parts = urlsplit(url)
-    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
+def run_load(
+    url: str | Sequence[str],
+    requests: list[Request],
+    concurrency: int,
+    timeout: float = 30.0,
+    targets: Sequence[int] | None = None,
+) -> LoadResult:
+    """POST every request once, from `concurrency` threads that each take the next request when free.
+
+    Several URLs (replicas behind a load balancer): request i goes to ``url[targets[i]]`` (round-robin
+    when `targets` is None). Client thread t sends only to ``url[t % n]``, on one keep-alive connection,
+    as a balancer holds a pool of connections per backend: a replica gets ``concurrency / n`` connections,
+    not `concurrency`. Each URL's requests are sent in their order in `requests`."""
+    urls = [url] if isinstance(url, str) else list(url)
+    if not urls:
+        raise ValueError("run_load needs at least one URL")
+    n = len(urls)
+    target_of = [i % n for i in range(len(requests))] if targets is None else list(targets)
+    if len(target_of) != len(requests) or any(not 0 <= t < n for t in target_of):
+        raise ValueError("targets must give a URL index for every request")
     latencies = [0.0] * len(requests)
     statuses = [0] * len(requests)
     errors: list[str] = []
-    next_index = iter(range(len(requests)))
-    index_lock = threading.Lock()
-    threads = max(1, min(concurrency, len(requests)))
+    queues = [iter([i for i, t in enumerate(target_of) if t == k]) for k in range(n)]
+    locks = [threading.Lock() for _ in range(n)]
+    # At least one thread per URL, so that every URL's requests are sent.
+    threads = max(n, min(concurrency, len(requests)))
     ready = threading.Barrier(threads + 1)
     go = threading.Event()
 
-    def take() -> int | None:
-        with index_lock:
-            return next(next_index, None)
+    def take(k: int) -> int | None:
+        with locks[k]:
+            return next(queues[k], None)
 
-    def worker() -> None:
+    def worker(k: int) -> None:
+        parts = urlsplit(urls[k])
+        host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
             conn.connect()  # connection set-up is not part of any request's latency
@@ -63,7 +84,7 @@ def run_load(url: str, requests: list[Request], concurrency: int, timeout: float
         ready.wait()
         go.wait()
         try:
-            while (i := take()) is not None:
+            while (i := take(k)) is not None:
                 body, headers = requests[i]
                 t0 = time.perf_counter()
                 try:
@@ -79,7 +100,9 @@ def run_load(url: str, requests: list[Request], concurrency: int, timeout: float
         finally:
             conn.close()
 
-    pool = [threading.Thread(target=worker, name=f"load-{n}", daemon=True) for n in range(threads)]
+    pool = [
+        threading.Thread(target=worker, args=(t % n,), name=f"load-{t}", daemon=True) for t in range(threads)
+    ]
     for thread in pool:
         thread.start()
     ready.wait()
@@ -91,7 +114,8 @@ def run_load(url: str, requests: list[Request], concurrency: int, timeout: float
 
 
 def _serve(conn: Connection) -> None:
-    """Child process loop: receive (url, requests, concurrency), answer a LoadResult; None stops it."""
+    """Child process loop: receive (url, requests, concurrency, targets), answer a LoadResult; None stops
+    it."""
     while True:
         try:
             job: Any = conn.recv()
@@ -99,8 +123,8 @@ def _serve(conn: Connection) -> None:
             break
         if job is None:
             break
-        url, requests, concurrency = job
-        conn.send(run_load(url, requests, concurrency))
+        url, requests, concurrency, targets = job
+        conn.send(run_load(url, requests, concurrency, targets=targets))
     conn.close()
 
 
@@ -122,8 +146,14 @@ class LoadProcess:
         child.close()
         self._conn = Connection(parent.detach())
 
-    def run(self, url: str, requests: list[Request], concurrency: int) -> LoadResult:
-        self._conn.send((url, requests, concurrency))
+    def run(
+        self,
+        url: str | Sequence[str],
+        requests: list[Request],
+        concurrency: int,
+        targets: Sequence[int] | None = None,
+    ) -> LoadResult:
+        self._conn.send((url if isinstance(url, str) else list(url), requests, concurrency, targets))
         try:
             result: LoadResult = self._conn.recv()
         except EOFError:
@@ -144,8 +174,14 @@ class LoadProcess:
 class LoadInProcess:
     """`run_load` on threads of this process (``--client thread``): for comparison only."""
 
-    def run(self, url: str, requests: list[Request], concurrency: int) -> LoadResult:
-        return run_load(url, requests, concurrency)
+    def run(
+        self,
+        url: str | Sequence[str],
+        requests: list[Request],
+        concurrency: int,
+        targets: Sequence[int] | None = None,
+    ) -> LoadResult:
+        return run_load(url, requests, concurrency, targets=targets)
 
     def close(self) -> None:
         pass
