@@ -592,8 +592,26 @@ def run(tickets: int, runs: int, work: Path, out: Callable[[str], None]) -> Resu
     return results
 
 
-def measure_reads(db: Database, target: Path, settings: Settings, runs: int, results: Results) -> None:
-    """(c) the dashboard and (d) the desk figures, each against its own SQL."""
+Replay = Callable[[list[tuple[str, Any]], dict[str, float] | None], float]
+Plans = Callable[[list[tuple[str, Any]]], list[tuple[str, list[str]]]]
+
+
+def measure_reads(
+    db: Database,
+    target: Path,
+    settings: Settings,
+    runs: int,
+    results: Results,
+    replay_sql: Replay | None = None,
+    plans_of: Plans | None = None,
+) -> None:
+    """(c) the dashboard and (d) the desk figures, each against its own SQL. `replay_sql` and `plans_of`
+    replay the captured statements on a bare connection and explain them: SQLite's on the file `target`
+    unless given (`bench_measure_pg` gives PostgreSQL's)."""
+    if replay_sql is None:
+        replay_sql = lambda statements, seconds: replay(target, statements, seconds)  # noqa: E731
+    if plans_of is None:
+        plans_of = lambda statements: query_plans(target, statements)  # noqa: E731
     from servicebot.bootstrap import build_kpis, build_metrics
 
     captured = Captured()
@@ -607,10 +625,10 @@ def measure_reads(db: Database, target: Path, settings: Settings, runs: int, res
             seconds, dashboard = timed(lambda: kpis.dashboard(PERIOD, "all"))
         statements = captured_now
         results.add("dashboard", seconds)
-        results.add("dashboard SQL", replay(target, statements, results.statement_seconds))
+        results.add("dashboard SQL", replay_sql(statements, results.statement_seconds))
         render_seconds, _ = timed(lambda dashboard=dashboard: [render(dashboard, f) for f in FORMATS])  # type: ignore[misc]
         results.add("dashboard render (4 formats)", render_seconds)
-    results.plans = query_plans(target, statements)
+    results.plans = plans_of(statements)
     out(f"  dashboard: {len(statements)} SELECT statements")
     now = clock()
     for desk in settings.desks:
@@ -620,13 +638,15 @@ def measure_reads(db: Database, target: Path, settings: Settings, runs: int, res
                 seconds, _ = timed(lambda desk=desk: desk_figures(metrics, desk, PERIOD, now))  # type: ignore[misc]
             statements = captured_now
             results.add(f"metrics {desk}", seconds)
-            results.add(f"metrics {desk} SQL", replay(target, statements, results.statement_seconds))
-        results.plans += [p for p in query_plans(target, statements) if p not in results.plans]
+            results.add(f"metrics {desk} SQL", replay_sql(statements, results.statement_seconds))
+        results.plans += [p for p in plans_of(statements) if p not in results.plans]
     event.remove(db.engine, "before_cursor_execute", captured)
     db.dispose()
 
 
-def report(results: Results, out: Callable[[str], None]) -> None:
+def report(
+    results: Results, out: Callable[[str], None], plans_title: str = "query plans (EXPLAIN QUERY PLAN):"
+) -> None:
     f = results.figures
     out("")
     out(f"{'figure':34} {'median':>14} {'spread (min–max)':>22} {'runs':>5}  goal")
@@ -674,7 +694,7 @@ def report(results: Results, out: Callable[[str], None]) -> None:
     for shape, seconds in sorted(results.statement_seconds.items(), key=lambda x: -x[1])[:10]:
         out(f"  {seconds * 1000:8.1f} ms  {shape}")
     out("")
-    out("query plans (EXPLAIN QUERY PLAN):")
+    out(plans_title)
     for statement, plan in results.plans:
         out(f"  {statement[:160]}{'…' if len(statement) > 160 else ''}")
         for step in plan:
