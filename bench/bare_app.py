@@ -1,6 +1,6 @@
 """The baseline for bench_replicas, as a process of its own: a bare Bolt app that only acks
 (bench_events' `bare_bolt_app`), served by the same waitress loop as `servicebot serve --http`
-(`serve_wsgi`, threads=8), on a free loopback port it prints as ``listening on 127.0.0.1:PORT``.
+(`serve_wsgi`, its threads and connection limit), on a free loopback port it prints as ``listening on 127.0.0.1:PORT``.
 
     python -m bench.bare_app API_URL
 """
@@ -19,8 +19,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m bench.bare_app API_URL", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Quiet, as a baseline should be: "Task queue depth is N" on every queued request is a cost of the
-    # replicas' logging (bench_replicas counts those lines), not of acking.
+    # Quiet, as `serve --http` is (servicebot.logs holds waitress.queue at ERROR).
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = bare_bolt_app(argv[0])
 
@@ -28,7 +27,7 @@ def main(argv: list[str]) -> int:
         print(f"listening on {host}:{port}", file=sys.stderr, flush=True)
 
     with stop_on_signals(Stop()) as stop:
-        serve_wsgi(app, "127.0.0.1", 0, stop, on_listening=listening, threads=8)
+        serve_wsgi(app, "127.0.0.1", 0, stop, on_listening=listening)
     return 0
 
 

@@ -55,10 +55,9 @@ class Purge:
 
         when = self.cutoff.astimezone(ZoneInfo(tz_name)).strftime("%d %b %Y %H:%M")
         verb = "would remove" if self.dry_run else "removed"
-        head = (
-            f"retention: closed tickets' text is kept {self.days:,} days; tickets closed before {when} "
-            f"({tz_name}) are due"
-        )
+        days = f"{self.days:,} day{'' if self.days == 1 else 's'}"
+        head = f"retention: closed tickets' text is kept {days}; tickets closed before {when}"
+        head += f" ({tz_name}) are due"
         return [
             head,
             f"{verb} the text of {self.tickets:,} ticket(s): {self.events:,} history event(s) with text, "
