@@ -166,3 +166,13 @@ def test_a_bad_format_names_the_variable_and_the_choices() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"SERVICEBOT_LOG_FORMAT": "yaml"})
     assert str(caught.value) == "SERVICEBOT_LOG_FORMAT: 'yaml' is not a log format; choose one of: text, json"
+
+
+def test_waitress_says_nothing_for_each_queued_request(captured: tuple[io.StringIO, logging.Logger]) -> None:
+    """In a burst nearly every request waits for a thread: a line each, written while acknowledging."""
+    stream, _ = captured
+    logs.configure("text", stream=stream)
+    logging.getLogger("waitress.queue").warning("Task queue depth is %d", 40)
+    logging.getLogger("waitress.queue").error("something waitress thinks is wrong")
+    assert "Task queue depth" not in stream.getvalue()
+    assert "something waitress thinks is wrong" in stream.getvalue()
