@@ -148,7 +148,7 @@ def _refused(sqlstate: object) -> bool:
 
 class HeldConnection:
     """One autocommit connection kept by one thread, for single statements that are each their own unit
-    of work (the inbox's writers on PostgreSQL). Taking a connection from the pool for each statement
+    of work (the inbox's writer on PostgreSQL). Taking a connection from the pool for each statement
     costs a round trip (the liveness ping) and two more for BEGIN and COMMIT, each a wait for the server
     and for the interpreter lock after it; here a statement is one round trip. A connection found broken
     (the server restarted) is replaced and the statement tried once more, so only idempotent statements
