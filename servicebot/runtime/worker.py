@@ -34,9 +34,8 @@ class Worker:
     """`busy` says whether the web process is acknowledging requests right now. Before each piece of work
     the worker gives way to them for up to `max_yield` seconds: acknowledgements are due within 3 seconds
     and cost well under a millisecond, while the work can wait, and catches up after a burst. One second:
-    a burst that goes on makes a ticket a second meanwhile (an answer to someone waiting longest), and on
-    a database server on the same machine the work's own queries no longer take the acks' CPU (0.1 s
-    gave p99 1.83x the bare app there; bench/bench_events.py --backend postgresql)."""
+    a burst that goes on still makes a ticket a second meanwhile, and the work's queries (on a database
+    server that may share the web process's CPU) stay out of the acknowledgements' way."""
 
     def __init__(
         self,
