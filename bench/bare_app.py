@@ -1,6 +1,7 @@
 """The baseline for bench_replicas, as a process of its own: a bare Bolt app that only acks
 (bench_events' `bare_bolt_app`), served by the same waitress loop as `servicebot serve --http`
-(`serve_wsgi`, its threads and connection limit), on a free loopback port it prints as ``listening on 127.0.0.1:PORT``.
+(`serve_wsgi`, its threads and connection limit), on a free loopback port it prints as
+``listening on 127.0.0.1:PORT``.
 
     python -m bench.bare_app API_URL
 """
