@@ -594,7 +594,7 @@ def run(args: argparse.Namespace) -> tuple[list[RoundStats], dict[str, Any], dic
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # "Task queue depth is N" on every queued request: expected at C > 8 threads, and it drowns the report.
+    # "Task queue depth is N" on every queued request (when C exceeds the threads) would drown the report.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     started = time.monotonic()
     try:
