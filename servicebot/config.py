@@ -716,7 +716,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(_format_error(source, exc)) from None
 
     def env_ids(name: str) -> set[str]:
-        return {part.strip() for part in env.get(name, "").split(",") if part.strip()}
+        ids = [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+        for user in ids:
+            # "U1 U2" would be one id that matches nobody: the role would silently be empty.
+            if not _SLACK_ID.fullmatch(user):
+                raise ConfigError(f"{name}: {user!r} is not a Slack user id; separate ids with commas: U1,U2")
+        try:
+            return set(_real_ids(ids))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
 
     values: dict[str, Any] = {
         "database_url": env.get("SERVICEBOT_DATABASE_URL") or DEFAULT_DATABASE_URL,

@@ -84,6 +84,27 @@ def test_env_role_lists_merge_with_yaml_roles(tmp_path: Path) -> None:
     assert settings.role_of("") == "requester"
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "SERVICEBOT_MANAGERS",
+            "U0BOSS U0DEPUTY",
+            "SERVICEBOT_MANAGERS: 'U0BOSS U0DEPUTY' is not a Slack user id;",
+        ),
+        ("SERVICEBOT_AGENTS", "U0A;U0B", "SERVICEBOT_AGENTS: 'U0A;U0B' is not a Slack user id;"),
+        ("SERVICEBOT_ADMINS", "U0ADMIN,S0123ABCD", "SERVICEBOT_ADMINS: 'S0123ABCD' is a Slack user group id"),
+    ],
+)
+def test_a_role_list_in_the_environment_that_names_nobody_is_refused(
+    name: str, value: str, expected: str
+) -> None:
+    """A role silently empty leaves a manager told "not allowed" with no clue why: say so at start."""
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"SERVICEBOT_CONFIG": str(EXAMPLE_CONFIG), name: value})
+    assert str(raised.value).startswith(expected)
+
+
 def test_yaml_roles_accept_a_comma_string_and_manager_wins_over_agent(tmp_path: Path) -> None:
     config = example()
     config["roles"] = {"agents": "U0A, U0B", "managers": ["U0B"]}
