@@ -178,12 +178,22 @@ class HeldConnection:
             connection.close()
 
 
+# The databases ServiceBot is built and tested for (URL schemes, before any "+driver").
+_BACKENDS = frozenset({"sqlite", "postgresql", "postgres"})
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work every service uses."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self._pragmas: dict[str, int] = {}
+        backend = url.split(":", 1)[0].split("+", 1)[0]
+        if backend not in _BACKENDS:
+            raise DatabaseUnavailable(
+                f"cannot use {safe_url(url)}: ServiceBot runs on SQLite (sqlite:///path/to/file.db) or "
+                "PostgreSQL (postgresql://user:password@host/database)"
+            )
         try:
             self.engine = make_engine(url, self._pragmas, **engine_kwargs)
         except (ArgumentError, ImportError, TypeError) as exc:
@@ -253,7 +263,8 @@ class Database:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure to answer is the answer
-            return str(getattr(exc, "orig", None) or exc)[:200]
+            # One line: libpq adds a tabbed hint on a line of its own ("Is the server running…").
+            return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
         return None
 
     def dispose(self) -> None:

@@ -55,6 +55,10 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
         ({"SERVICEBOT_DATABASE_URL": "sqlite:////no/such/folder/x.db"}, "'/no/such/folder' does not exist"),
         ({"SERVICEBOT_DATABASE_URL": "nonsense://x"}, "SERVICEBOT_DATABASE_URL: cannot use nonsense://x"),
         (
+            {"SERVICEBOT_DATABASE_URL": "mysql://bot:secret@db/x"},
+            "SERVICEBOT_DATABASE_URL: cannot use mysql://bot:***@db/x: ServiceBot runs on SQLite",
+        ),
+        (
             # A bare postgresql:// means psycopg 3, the postgres extra's driver: say how to get it. (The
             # test environment has it; PYTHONPATH puts a psycopg that cannot be imported in front.)
             {"SERVICEBOT_DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/x", "PYTHONPATH": "{no-driver}"},
@@ -72,6 +76,7 @@ def test_console_as_requester_is_refused_agent_actions(tmp_path: Path) -> None:
         "in-memory",
         "missing-folder",
         "unknown-driver",
+        "unsupported-database",
         "driver-not-installed",
         "nothing-answers",
         "unopenable",
