@@ -1,7 +1,7 @@
 """Inbound requests recorded before they are acknowledged: the dedupe for retries, and the durable queue
 that workers take their work from (failed work is retried with backoff, never lost).
 
-Recording is group-committed: callers hand their row to a writer thread, which stores everything that
+Recording is group-committed: callers hand their row to the writer thread, which stores everything that
 queued up meanwhile in a single transaction and then answers each caller. Under a burst that is one
 write-lock acquisition (SQLite) or one commit flushed to disk (PostgreSQL) per batch instead of one per
 request, which keeps acknowledgements fast.
