@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import time
 import urllib.parse
@@ -38,6 +39,13 @@ log = logging.getLogger("servicebot.http")
 # twice arrives joined by ", ") is not a timestamp Slack sent.
 _TIMESTAMP = re.compile(r"[0-9]{1,10}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+# Characters no database column can keep: PostgreSQL's text refuses NUL, and UTF-8 (SQLite's and
+# PostgreSQL's encoding) has no unpaired surrogate. Slack never sends them; in a signed body they would
+# make the ticket unwritable, so they become U+FFFD and the rest of the request is kept.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# In JSON text they can only arrive escaped (a raw control character is a syntax error, and the body was
+# decoded as strict UTF-8), so only a body with such an escape needs the walk over its strings.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")
 
 
 NOT_RECORDED = "the request could not be recorded just now; Slack sends it again"
@@ -196,14 +204,36 @@ def _unexpected_shape(body: dict[str, Any]) -> str | None:
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, parse_constant=_not_json_number, parse_float=_finite)
     except ValueError as exc:
         raise BadRequest(f"the {what} is not JSON: {exc}") from None
     except RecursionError:
         raise BadRequest(f"the {what} is JSON nested too deeply") from None
     if not isinstance(parsed, dict):
         raise BadRequest(f"the {what} must be a JSON object")
-    return parsed
+    return _storable(parsed) if _UNSTORABLE_ESCAPE.search(text) else parsed
+
+
+def _not_json_number(name: str) -> float:
+    # Python's json reads NaN and Infinity, which JSON has not: PostgreSQL's json type refuses them.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {literal[:20]} is too large")
+    return number
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 def _form(text: str) -> dict[str, Any]:
@@ -218,6 +248,8 @@ def _form(text: str) -> dict[str, Any]:
     if repeated:
         raise BadRequest(f"the form repeats {', '.join(repeated)}")
     form = {name: values[0] for name, values in fields.items()}
+    if "\x00" in text or "%00" in text:
+        form = _storable(form)
     if "payload" in form:
         return _json_object(form["payload"], "payload")
     if "command" in form or "ssl_check" in form:

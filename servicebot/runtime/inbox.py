@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
+
 from servicebot.domain.clock import Clock
 from servicebot.storage import inbox as inbox_rows
 from servicebot.storage.db import Database, HeldConnection
@@ -238,6 +240,12 @@ class Inbox:
                 now = self.clock()
                 stored = held.run(lambda connection: inbox_rows.insert_inbound_many(connection, rows, now))
         except Exception as exc:
+            if len(firsts) > 1 and _refused_row(exc):
+                # One row the database will not take (a value its JSON type refuses) must not fail the
+                # requests that happened to share its batch: store each key on its own.
+                for key in firsts:
+                    self._store([r for r in batch if r.key == key], held)
+                return
             log.exception("could not record %d inbound requests", len(batch))
             for request in batch:
                 request.answer.set_exception(exc)
@@ -246,3 +254,10 @@ class Inbox:
             request.answer.set_result(request.key in stored and firsts[request.key] is request)
         if stored:
             self.notify()
+
+
+def _refused_row(exc: Exception) -> bool:
+    """A row's own data was refused (so the others may be stored), not the database being unavailable."""
+    if isinstance(exc, DataError):
+        return True
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)  # e.g. not serializable

@@ -100,9 +100,10 @@ _scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
+    | st.floats()  # NaN and Infinity too: json.dumps writes them, JSON has them not
     | st.sampled_from(_SLACK_TYPES)
     | st.text(max_size=20)
+    | st.sampled_from(["a\x00b", "\ud800", "\udfff\ud800"])  # what a database column cannot keep
 )
 _json_values = st.recursive(
     _scalars,
@@ -431,3 +432,52 @@ def test_a_url_verification_is_still_answered_with_its_challenge(live: LiveApp) 
     ).encode()
     assert _post(live, body, _signed(body)) == (200, {"challenge": "3eZbrw1aBm2rZgRNFdxV"})
     assert live.inbox() == []
+
+
+# -- what a database column cannot keep --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("number", "error"),
+    [
+        ("Infinity", "Infinity is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("NaN", "NaN is not a JSON number"),
+        ("1e400", "the number 1e400 is too large"),  # Python would read it as infinity
+    ],
+)
+def test_a_number_json_has_not_is_400_naming_it_and_nothing_is_stored(
+    live: LiveApp, number: str, error: str
+) -> None:
+    """PostgreSQL's json type refuses NaN and Infinity: stored, such a row failed its whole batch (a 503
+    for every request that shared it) and, through Bolt, was a 500."""
+    for body in (
+        _event_body().replace(b'"type": "message"', f'"score": {number}, "type": "message"'.encode(), 1),
+        f'{{"command": "/servicebot", "trigger_id": "13.1", "n": {number}}}'.encode(),
+    ):
+        assert number.encode() in body
+        status, answer = _post(live, body, _signed(body))
+        assert (status, answer["error"]) == (400, f"the body is not JSON: {error}")
+    assert live.inbox() == []
+
+
+def test_a_nul_or_an_unpaired_surrogate_in_an_event_is_replaced_and_the_ticket_kept(live: LiveApp) -> None:
+    """Slack never sends them, but a signed body could: PostgreSQL's text refuses NUL and UTF-8 has no
+    lone surrogate, so the worker could not write the ticket and the request would fail every retry."""
+    body = event_callback(
+        message_event("the printer on floor 2 is jammed \x00 again \ud800", channel=INTAKE)
+    ).body
+    assert b"\\u0000" in body and b"\\ud800" in body
+    assert _post(live, body, _signed(body)) == (200, {})
+    live.settled()
+    [ticket] = live.tickets()
+    assert ticket.text == "the printer on floor 2 is jammed \ufffd again \ufffd"
+
+
+def test_a_nul_in_a_slash_command_is_replaced_and_the_ticket_kept(live: LiveApp) -> None:
+    body = slash_command(text="new the printer on floor 2 is jammed", user_name="al\x00ex").body
+    assert b"%00" in body
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    assert _post(live, body, [*form, *sign(SIGNING_SECRET, body).items()])[0] == 200
+    live.settled()
+    [row] = live.inbox()
+    assert row.payload["user_name"] == "al\ufffdex" and row.processed_at is not None
+    assert live.ticket_count() == 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 
 from servicebot.bootstrap import Services
+from servicebot.runtime.inbox import _Accept
 from servicebot.storage.db import Database
 from tests.conftest import on_postgresql
 
@@ -47,3 +49,29 @@ def test_a_held_connection_runs_each_statement_on_its_own(services: Services) ->
         assert in_transaction is True, "autocommit: no transaction left open around statements"
     finally:
         held.close()
+
+
+def test_a_row_the_database_refuses_fails_alone_not_the_batch_it_shared(services: Services) -> None:
+    """The front door refuses NaN and Infinity, but whatever row the server will not take must cost only
+    its own request. Which requests share a batch is a matter of timing, so the batch is handed to the
+    writer's store step directly."""
+    inbox = services.inbox
+    batch = [
+        _Accept("event:Ok1", "event", {"n": 1}),
+        _Accept("event:Bad", "event", {"n": float("inf")}),  # PostgreSQL's json refuses Infinity
+        _Accept("event:Ok2", "event", {"n": 2}),
+        _Accept("event:Ok1", "event", {"n": 1}),  # a retry in the same batch
+    ]
+    held = inbox.db.held()
+    try:
+        inbox._store(batch, held)
+    finally:
+        held.close()
+    assert [batch[0].answer.result(0), batch[2].answer.result(0), batch[3].answer.result(0)] == [
+        True,
+        True,
+        False,
+    ]
+    with pytest.raises(DataError):
+        batch[1].answer.result(0)
+    assert [r.key for r in inbox.due(10)] == ["event:Ok1", "event:Ok2"]
