@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -27,13 +28,11 @@ from servicebot.storage import training
 from servicebot.storage.db import Database
 
 BATCH = 200
+REVOKED_BECAUSE = "text removed under the retention policy"
 
 
 class _RollBack(Exception):
     pass
-
-
-REVOKED_BECAUSE = "text removed under the retention policy"
 
 
 @dataclass
@@ -51,8 +50,6 @@ class Purge:
     ticket_refs: list[str] = field(default_factory=list)
 
     def lines(self, tz_name: str) -> list[str]:
-        from zoneinfo import ZoneInfo
-
         when = self.cutoff.astimezone(ZoneInfo(tz_name)).strftime("%d %b %Y %H:%M")
         verb = "would remove" if self.dry_run else "removed"
         days = f"{self.days:,} day{'' if self.days == 1 else 's'}"
