@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slack_bolt import App
 from sqlalchemy import func, select
 
 import bot
+import handlers.http
 from handlers.http import MAX_BODY_BYTES, WSGIApp
 from servicebot.bootstrap import Services, build_services
 from servicebot.storage.tables import inbound_requests
@@ -168,6 +170,10 @@ _content_types = st.one_of(
 )
 
 
+# Seconds between this generator reading the clock and the server reading it, with room to spare.
+_CLOCK_MARGIN = 60
+
+
 @st.composite
 def attempts(draw: st.DrawFn) -> Attempt:
     body, own_type = draw(_bodies)
@@ -183,7 +189,10 @@ def attempts(draw: st.DrawFn) -> Attempt:
             st.just(None),
             st.just(f"{good_ts}, {good_ts}"),  # sent twice: WSGI servers join repeated headers
             st.integers(301, 10**9).map(lambda age: str(now - age)),  # too old: a replay
-            st.integers(301, 10**40).map(lambda ahead: str(now + ahead)),  # huge, or far in the future
+            # Not from 301: the server reads its clock after this draw, and a second ticking over between
+            # the two made now + 301 a valid timestamp (a flaky CI failure). The exact edge is
+            # test_the_five_minute_window_is_exact_both_ways, on a fixed clock.
+            st.integers(301 + _CLOCK_MARGIN, 10**40).map(lambda ahead: str(now + ahead)),  # ahead, or huge
             st.integers(-(10**12), -1).map(str),
             st.sampled_from(["abc", "", " ", f" {good_ts}", f"{good_ts}.5", "١٧٠٠٠٠٠٠٠٠", "0x10", "1e9"]),
             st.text(max_size=30),
@@ -391,6 +400,29 @@ def test_an_old_timestamp_is_401_even_when_correctly_signed(live: LiveApp) -> No
     status, answer = _post(live, body, _signed(body, int(time.time()) - 5 * 60 - 30))
     assert status == 401 and "more than 5 minutes" in answer["error"]
     assert live.inbox() == []
+
+
+@pytest.mark.parametrize(
+    ("away", "status"),
+    [(-301, 401), (-300, 200), (0, 200), (300, 200), (301, 401)],
+    ids=["301s-old", "300s-old", "now", "300s-ahead", "301s-ahead"],
+)
+def test_the_five_minute_window_is_exact_both_ways(away: int, status: int) -> None:
+    """On a fixed clock, so the edge is the rule's and not the test's timing (see _CLOCK_MARGIN)."""
+    now = 1_796_111_490
+    recorded: list[dict[str, Any]] = []
+
+    def record(request: dict[str, Any]) -> bool:
+        recorded.append(request)
+        return True
+
+    bolt = App(token=BOT_TOKEN, signing_secret=SIGNING_SECRET, token_verification_enabled=False)
+    app = handlers.http.wsgi_app(bolt, SIGNING_SECRET, lambda: None, clock=lambda: float(now), record=record)
+    body = _event_body()
+    headers = {"Content-Type": "application/json", **sign(SIGNING_SECRET, body, now + away)}
+    got, answer = _call(app, Attempt(headers, body, str(len(body)), signed=True))
+    assert got == status, answer
+    assert recorded == ([json.loads(body)] if status == 200 else [])
 
 
 def test_a_body_changed_after_signing_is_401(live: LiveApp) -> None:
