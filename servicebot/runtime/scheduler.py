@@ -289,7 +289,9 @@ class DigestScheduler:
                 misfire_grace_time=None,
                 replace_existing=True,
                 # At start too (the interval's last boundary, so due now): a restart does not wait a period.
-                next_run_time=_boundary(datetime.now(UTC), self.alerts_every_minutes),
+                # The services' clock, not datetime.now: on a test clock a real now fell due at the wrong
+                # time (a test that failed once the real date passed its clock's).
+                next_run_time=_boundary(self.service.clock(), self.alerts_every_minutes),
             )
         elif self.scheduler.get_job(ALERTS_JOB) is not None:
             self.scheduler.remove_job(ALERTS_JOB)
